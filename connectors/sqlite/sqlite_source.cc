@@ -1,0 +1,170 @@
+#include "sqlite/sqlite_source.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+
+#include "common/handles.h"
+#include "sqlite/sqlite_catalog.h"
+#include "sqlite/sqlite_types.h"
+
+namespace sql2mongo {
+namespace {
+
+class SqliteRowStream : public RowStream {
+ public:
+  SqliteRowStream(sqlite3* db, SqliteStatement stmt, std::vector<std::string> columns,
+                  std::vector<SqliteColumnKind> kinds, std::string table)
+      : db_(db), stmt_(std::move(stmt)), columns_(std::move(columns)), kinds_(std::move(kinds)), table_(std::move(table)) {}
+
+  Result<bool> Next(RowBatch* batch, size_t max_rows) override {
+    *batch = RowBatch(columns_);
+    if (done_) return false;
+    batch->Reserve(max_rows);
+    const int width = static_cast<int>(columns_.size());
+    size_t rows = 0;
+    while (rows < max_rows) {
+      int rc = sqlite3_step(stmt_.get());
+      if (rc == SQLITE_DONE) {
+        done_ = true;
+        break;
+      }
+      if (rc != SQLITE_ROW)
+        return Status::Error(StatusCode::kSourceError,
+                             fmt::format("reading table '{}': {}", table_, sqlite3_errmsg(db_)));
+      for (int i = 0; i < width; ++i) batch->Append(ReadSqliteValue(stmt_.get(), i, kinds_[i]));
+      ++rows;
+    }
+    return rows > 0;
+  }
+
+ private:
+  sqlite3* db_;
+  SqliteStatement stmt_;
+  std::vector<std::string> columns_;
+  std::vector<SqliteColumnKind> kinds_;
+  std::string table_;
+  bool done_ = false;
+};
+
+class SqliteSource : public Source {
+ public:
+  SqliteSource(SqliteHandle db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+
+  std::string DisplayName() const override { return "sqlite:" + path_; }
+
+  Result<std::vector<std::string>> ListTables() override { return ListSqliteTables(db_.get()); }
+
+  Result<TableInfo> DescribeTable(const std::string& table) override {
+    auto cached = tables_.find(table);
+    if (cached != tables_.end()) return cached->second;
+    S2M_ASSIGN_OR_RETURN(TableInfo info, DescribeSqliteTable(db_.get(), table));
+    tables_[table] = info;
+    return info;
+  }
+
+  Status BeginSnapshot() override {
+    // A deferred transaction takes its snapshot at the first read; reading the schema at once pins it
+    // to now rather than to the first table scan.
+    S2M_RETURN_IF_ERROR(Execute("BEGIN"));
+    return Execute("SELECT count(*) FROM sqlite_schema");
+  }
+  Status EndSnapshot() override { return Execute("COMMIT"); }
+
+  Result<std::unique_ptr<RowStream>> Scan(const ScanRequest& request) override {
+    S2M_ASSIGN_OR_RETURN(TableInfo info, DescribeTable(request.table));
+    std::vector<SqliteColumnKind> kinds;
+    std::string sql = "SELECT ";
+    for (size_t i = 0; i < request.columns.size(); ++i) {
+      int index = info.ColumnIndex(request.columns[i]);
+      if (index < 0)
+        return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", request.columns[i], info.name));
+      sql += (i ? ", " : "") + QuoteSqliteIdentifier(info.columns[index].name);
+      kinds.push_back(ClassifySqliteDeclaredType(info.columns[index].declared_type));
+    }
+    sql += " FROM " + QuoteSqliteIdentifier(info.name);
+    std::vector<std::string> conditions;
+    if (!request.where.empty()) conditions.push_back("(" + request.where + ")");
+    std::vector<const Value*> parameters;
+    if (request.key_filter) {
+      const KeyFilter& filter = *request.key_filter;
+      if (filter.keys.empty()) conditions.push_back("0");
+      std::string columns;
+      for (size_t i = 0; i < filter.columns.size(); ++i) columns += (i ? ", " : "") + QuoteSqliteIdentifier(filter.columns[i]);
+      std::string placeholders;
+      for (size_t k = 0; k < filter.keys.size(); ++k) {
+        std::string tuple;
+        for (size_t i = 0; i < filter.columns.size(); ++i) {
+          tuple += i ? ", ?" : "?";
+          parameters.push_back(&filter.keys[k][i]);
+        }
+        placeholders += (k ? ", " : "") + (filter.columns.size() == 1 ? tuple : "(" + tuple + ")");
+      }
+      if (!filter.keys.empty()) {
+        conditions.push_back(filter.columns.size() == 1 ? columns + " IN (" + placeholders + ")"
+                                                        : "(" + columns + ") IN (VALUES " + placeholders + ")");
+      }
+    }
+    for (size_t i = 0; i < conditions.size(); ++i) sql += (i ? " AND " : " WHERE ") + conditions[i];
+    for (size_t i = 0; i < request.order_by.size(); ++i) {
+      sql += (i ? ", " : " ORDER BY ") + QuoteSqliteIdentifier(request.order_by[i].column) +
+             (request.order_by[i].descending ? " DESC" : "");
+    }
+
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+      std::string hint = request.where.empty() ? "" : fmt::format(" (check the \"where\" condition: {})", request.where);
+      return Status::Error(StatusCode::kSourceError,
+                           fmt::format("cannot query table '{}': {}{}", info.name, sqlite3_errmsg(db_.get()), hint));
+    }
+    SqliteStatement stmt(raw);
+    for (size_t i = 0; i < parameters.size(); ++i) {
+      if (BindSqliteValue(stmt.get(), static_cast<int>(i + 1), *parameters[i]) != SQLITE_OK)
+        return Status::Error(StatusCode::kSourceError, fmt::format("binding keys for '{}': {}", info.name, sqlite3_errmsg(db_.get())));
+    }
+    return std::unique_ptr<RowStream>(
+        std::make_unique<SqliteRowStream>(db_.get(), std::move(stmt), request.columns, std::move(kinds), info.name));
+  }
+
+ private:
+  Status Execute(const std::string& sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      std::string text = message ? message : sqlite3_errmsg(db_.get());
+      sqlite3_free(message);
+      return Status::Error(StatusCode::kSourceError, fmt::format("{}: {}: {}", DisplayName(), sql, text));
+    }
+    return Status::Ok();
+  }
+
+  SqliteHandle db_;
+  std::string path_;
+  std::map<std::string, TableInfo> tables_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Source>> OpenSqliteSource(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    return Status::Error(StatusCode::kNotFound,
+                         fmt::format("source sqlite:{}: no such file (check the path; a relative path in a mapping "
+                                     "file is read from the mapping file's folder)", path));
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  SqliteHandle db(raw);
+  if (rc != SQLITE_OK)
+    return Status::Error(StatusCode::kSourceError,
+                         fmt::format("source sqlite:{}: cannot open: {}", path, raw ? sqlite3_errmsg(raw) : "out of memory"));
+  // Opening is lazy: the first read tells whether the file really is a database.
+  char* message = nullptr;
+  if (sqlite3_exec(db.get(), "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : sqlite3_errmsg(db.get());
+    sqlite3_free(message);
+    return Status::Error(StatusCode::kSourceError, fmt::format("source sqlite:{}: {}", path, text));
+  }
+  return std::unique_ptr<Source>(std::make_unique<SqliteSource>(std::move(db), path));
+}
+
+}  // namespace sql2mongo

@@ -1,0 +1,43 @@
+// Rows (+ the child and parent rows resolved for them) -> bson_t, following a plan's document shape.
+#pragma once
+
+#include <bson/bson.h>
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sql2mongo/plan.h"
+#include "sql2mongo/row_batch.h"
+#include "sql2mongo/sink.h"
+
+namespace sql2mongo {
+
+// The rows of one embed fetched for one batch of parent rows, grouped by join key.
+struct ResolvedEmbed {
+  RowBatch rows;
+  // Join key (see AppendJoinKey) -> indices into `rows`, in the embed's order_by.
+  std::unordered_map<std::string, std::vector<uint32_t>> rows_by_key;
+  std::vector<ResolvedEmbed> nested;  // one per embed of the embedded table, resolved for `rows`
+};
+
+// The join key of `row` over `columns`; false when any of them is NULL (NULL joins nothing).
+bool JoinKeyOf(const RowBatch& batch, size_t row, const std::vector<int>& columns, std::string* key);
+
+struct BuildCounters {
+  uint64_t missing_parents = 0;  // object embeds whose key matched no row
+};
+
+// Builds the document for row `row` of `rows` (rows of the collection's table). Returns kDataError
+// naming the column when a value cannot be converted; the caller turns that into a reject.
+Result<BsonPtr> BuildDocument(const CollectionPlan& plan, const RowBatch& rows, size_t row,
+                              const std::vector<ResolvedEmbed>& embeds, BuildCounters* counters);
+
+// Appends one Value under `key`. Fails for text that is not valid UTF-8 and for decimals beyond
+// Decimal128's 34 digits.
+Status AppendValue(bson_t* doc, const char* key, size_t key_length, const Value& value);
+
+// The _id of a built document as relaxed Extended JSON, for messages and reject files.
+std::string DocumentIdJson(const bson_t* doc);
+
+}  // namespace sql2mongo

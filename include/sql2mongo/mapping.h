@@ -1,0 +1,96 @@
+// The parsed mapping file: one job, i.e. a source, a target and the collections to build.
+// Parsing checks the file's own shape; names are checked against the source in plan.h.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sql2mongo/source.h"
+#include "sql2mongo/status.h"
+#include "sql2mongo/value.h"
+
+namespace sql2mongo {
+
+enum class NullPolicy { kKeep, kOmit };
+
+// Where something was written in the mapping file, for messages: "mappings/x.json:12:7".
+struct MappingPlace {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string ToString() const;
+};
+
+// One document field taken from one column ("name.first": "FirstName" or {"column": ..., "type": ...}).
+struct FieldSpec {
+  std::string path;            // dotted target path, e.g. "name.first"
+  std::string column;
+  TargetType type = TargetType::kAuto;
+  std::optional<NullPolicy> nulls;  // unset: inherit
+  std::string ref;             // collection this value points at by _id (a reference), or empty
+  MappingPlace place;          // of the column name
+};
+
+enum class EmbedKind { kArray, kObject };
+
+// Rows of another table placed inside the document: child rows as an array (1:N) or the row a foreign
+// key points to as a sub-document (N:1). An array embed whose rows carry an object embed is M:N.
+struct EmbedSpec {
+  std::string path;   // target path of the array or sub-document
+  EmbedKind kind = EmbedKind::kArray;
+  std::string from;   // table
+  std::vector<std::string> local;    // columns of the row being built; default: its key / the FK
+  std::vector<std::string> foreign;  // columns of `from`; default: the FK / `from`'s primary key
+  bool all_columns = true;           // no "fields": every column but the join columns
+  std::vector<FieldSpec> fields;
+  std::vector<std::string> exclude;
+  std::string value_column;          // array of plain values instead of sub-documents
+  std::string where;
+  std::vector<OrderTerm> order_by;
+  std::optional<NullPolicy> nulls;
+  std::vector<EmbedSpec> embeds;
+  MappingPlace place;       // of the embed's name
+  MappingPlace from_place;  // of "from"
+  std::string pointer;      // JSON pointer of this embed, to place later errors
+};
+
+struct CollectionSpec {
+  std::string name;
+  std::string from;
+  // _id: one column, several (a composite sub-document named by column), or none (the primary key).
+  std::vector<std::pair<std::string, std::string>> id_parts;  // (key in the _id sub-document, column)
+  bool id_is_composite = false;
+  bool all_columns = true;
+  std::vector<FieldSpec> fields;
+  std::vector<std::string> exclude;
+  std::string where;
+  std::vector<OrderTerm> order_by;
+  std::optional<NullPolicy> nulls;
+  std::vector<EmbedSpec> embeds;
+  MappingPlace place;
+  MappingPlace from_place;
+  std::string pointer;
+};
+
+class JsonLocator;
+
+struct Mapping {
+  std::string file;         // path as given, for messages
+  std::string source_uri;   // relative sqlite paths already resolved against the mapping's folder
+  std::string target_uri;
+  NullPolicy nulls = NullPolicy::kKeep;
+  std::vector<CollectionSpec> collections;
+
+  // Where the value at a JSON pointer (e.g. "/collections/tracks/fields/name") was written.
+  MappingPlace PlaceOf(const std::string& json_pointer) const;
+  std::shared_ptr<const JsonLocator> locator;
+};
+
+// Reads and parses a mapping file. Errors name file:line:column and say how to fix the input.
+Result<Mapping> ParseMappingFile(const std::string& path);
+// Same, from text; `file_name` is used in messages and to resolve relative source paths.
+Result<Mapping> ParseMappingText(const std::string& text, const std::string& file_name);
+
+}  // namespace sql2mongo

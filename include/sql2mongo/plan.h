@@ -1,0 +1,76 @@
+// The mapping resolved against the source's catalog: which columns to read from which table, how child
+// rows join their parents, and the shape of each document. A plan is checked before anything is written.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sql2mongo/mapping.h"
+#include "sql2mongo/source.h"
+
+namespace sql2mongo {
+
+struct EmbedPlan;
+
+// One node of a document's shape. Children keep the mapping's order; _id is always first.
+struct ShapeNode {
+  enum class Kind { kField, kObject, kEmbed };
+  Kind kind = Kind::kField;
+  std::string key;
+  // kField: the column (index into the table plan's read_columns) and its conversion.
+  int column = -1;
+  TargetType type = TargetType::kAuto;
+  NullPolicy nulls = NullPolicy::kKeep;
+  // kField with a reference to a collection with a composite _id: the sub-document's keys and columns.
+  std::vector<std::pair<std::string, int>> ref_parts;
+  std::vector<ShapeNode> children;  // kObject
+  int embed = -1;                   // kEmbed: index into the owner's embeds
+};
+
+// What to read from one table and how to shape its rows; shared by collections and embeds.
+struct TablePlan {
+  std::string table;
+  std::vector<std::string> read_columns;
+  std::string where;
+  std::vector<OrderTerm> order_by;
+  std::vector<ShapeNode> shape;        // the fields of the document or sub-document
+  std::vector<EmbedPlan> embeds;
+  int value_column = -1;               // array of plain values (embeds only)
+  TargetType value_type = TargetType::kAuto;
+};
+
+struct EmbedPlan {
+  std::string path;  // for messages and counters, e.g. "customers.invoices.lines"
+  EmbedKind kind = EmbedKind::kArray;
+  NullPolicy nulls = NullPolicy::kKeep;
+  std::vector<int> local_columns;    // in the parent's read_columns
+  std::vector<std::string> foreign_names;
+  std::vector<int> foreign_columns;  // in this table's read_columns
+  TablePlan table;
+};
+
+struct IdPlan {
+  enum class Kind { kColumn, kComposite, kGenerated };
+  Kind kind = Kind::kGenerated;
+  std::vector<std::pair<std::string, int>> parts;  // (key, column index in read_columns)
+};
+
+struct CollectionPlan {
+  std::string name;
+  IdPlan id;
+  TablePlan table;
+};
+
+struct Plan {
+  std::string mapping_file;
+  std::string source_uri;
+  std::string target_uri;
+  std::vector<CollectionPlan> collections;
+};
+
+// Resolves `mapping` against `source`'s catalog. Unknown tables and columns are reported with their
+// place in the mapping file and the closest existing name.
+Result<Plan> BuildPlan(const Mapping& mapping, Source& source);
+
+}  // namespace sql2mongo

@@ -1,0 +1,88 @@
+// The one interface every relational source implements (SQLite now; PostgreSQL and MySQL next).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sql2mongo/row_batch.h"
+#include "sql2mongo/status.h"
+
+namespace sql2mongo {
+
+struct ColumnInfo {
+  std::string name;
+  std::string declared_type;  // as the database spells it, e.g. "NVARCHAR(40)", "NUMERIC(10,2)"
+  bool nullable = true;
+};
+
+struct ForeignKey {
+  std::vector<std::string> columns;      // in the table that holds the key
+  std::string referenced_table;
+  std::vector<std::string> referenced_columns;
+};
+
+struct TableInfo {
+  std::string name;
+  std::vector<ColumnInfo> columns;
+  std::vector<std::string> primary_key;  // empty when the table has none
+  std::vector<ForeignKey> foreign_keys;
+
+  // Index of `column` (exact name first, then case-insensitive), or -1.
+  int ColumnIndex(const std::string& column) const;
+};
+
+struct OrderTerm {
+  std::string column;
+  bool descending = false;
+};
+
+// Restricts a scan to rows whose `columns` equal one of `keys` (each key has one value per column).
+// This is how child rows are fetched for a whole batch of parents in one query, never one per parent.
+struct KeyFilter {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> keys;
+};
+
+struct ScanRequest {
+  std::string table;
+  std::vector<std::string> columns;  // read in this order; RowBatch columns match
+  std::string where;                 // SQL condition from the mapping, in the source's dialect; may be empty
+  std::optional<KeyFilter> key_filter;
+  std::vector<OrderTerm> order_by;
+};
+
+// Streams the rows of one scan. Memory stays bounded by max_rows, whatever the table size.
+class RowStream {
+ public:
+  virtual ~RowStream() = default;
+  // Replaces the content of *batch with up to max_rows rows. Returns false once the scan is exhausted
+  // (and then *batch is empty).
+  virtual Result<bool> Next(RowBatch* batch, size_t max_rows) = 0;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  // The source URI with any password removed, for messages.
+  virtual std::string DisplayName() const = 0;
+  virtual Result<std::vector<std::string>> ListTables() = 0;
+  // kNotFound when there is no such table.
+  virtual Result<TableInfo> DescribeTable(const std::string& table) = 0;
+
+  // Every scan between BeginSnapshot and EndSnapshot reads the database as of one moment, so a child row
+  // never points at a parent the run did not see.
+  virtual Status BeginSnapshot() = 0;
+  virtual Status EndSnapshot() = 0;
+
+  // The stream may be used until the Source is destroyed. Not thread-safe: one caller at a time.
+  virtual Result<std::unique_ptr<RowStream>> Scan(const ScanRequest& request) = 0;
+};
+
+// Opens a source from a URI: "sqlite:PATH" (PostgreSQL and MySQL come with their connectors).
+Result<std::unique_ptr<Source>> OpenSource(const std::string& uri);
+
+}  // namespace sql2mongo

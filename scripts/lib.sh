@@ -1,0 +1,22 @@
+# Shared settings for the scripts: one work folder, fixed non-default loopback ports.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WORK="${S2M_WORK:-$ROOT/.work}"
+BUILD_DIR="${S2M_BUILD_DIR:-$ROOT/build}"
+TARGET_PORT="${S2M_TARGET_PORT:-37017}"
+TARGET_URI="mongodb://127.0.0.1:${TARGET_PORT}"
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# True when something accepts TCP connections on 127.0.0.1:$1.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Waits up to $2 seconds for port $1 to accept connections.
+wait_for_port() {
+  local port=$1 seconds=$2 i
+  for ((i = 0; i < seconds * 5; i++)); do
+    port_open "$port" && return 0
+    sleep 0.2
+  done
+  return 1
+}

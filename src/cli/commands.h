@@ -1,0 +1,41 @@
+// Sub-commands of the sql2mongo CLI. Each returns the process exit code:
+// 0 success, 1 the run failed or rejected rows, 2 bad usage or a bad mapping file.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "sql2mongo/status.h"
+
+namespace sql2mongo {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRunFailed = 1;
+inline constexpr int kExitBadInput = 2;
+
+// Exit code for a failed Status: mapping and usage errors are the user's input (2), the rest are the run (1).
+int ExitCodeFor(const Status& status);
+
+struct RunArguments {
+  std::string mapping_file;
+  std::string source_uri;
+  std::string target_uri;
+  std::string rejects_file;
+  bool drop = false;
+  size_t batch_size = 1000;
+};
+void AddRunCommand(CLI::App& app, RunArguments* arguments);
+int RunCommand(const RunArguments& arguments);
+
+struct PeekArguments {
+  std::string mapping_file;
+  std::string collection;
+  std::string target_uri;
+  std::string filter_json;
+  int limit = 1;
+};
+void AddPeekCommand(CLI::App& app, PeekArguments* arguments);
+int PeekCommand(const PeekArguments& arguments);
+
+}  // namespace sql2mongo

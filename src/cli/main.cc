@@ -1,0 +1,48 @@
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "sql2mongo_version.h"
+
+namespace sql2mongo {
+
+int ExitCodeFor(const Status& status) {
+  if (status.ok()) return kExitOk;
+  return status.code() == StatusCode::kMappingError || status.code() == StatusCode::kUsage ? kExitBadInput
+                                                                                            : kExitRunFailed;
+}
+
+}  // namespace sql2mongo
+
+int main(int argc, char** argv) {
+  using namespace sql2mongo;
+  // Logs go to stderr so that stdout carries only results (the summary, peeked documents).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("sql2mongo"));
+  spdlog::set_pattern("%H:%M:%S %^%l%$ %v");
+
+  CLI::App app{"sql2mongo: moves relational data into MongoDB, shaped by a mapping file"};
+  app.set_version_flag("--version", std::string("sql2mongo ") + SQL2MONGO_VERSION);
+  app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Log more detail");
+  RunArguments run;
+  AddRunCommand(app, &run);
+  PeekArguments peek;
+  AddPeekCommand(app, &peek);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitBadInput;
+  }
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  if (app.got_subcommand("run")) return RunCommand(run);
+  if (app.got_subcommand("peek")) return PeekCommand(peek);
+  return kExitBadInput;
+}

@@ -1,0 +1,73 @@
+// sql2mongo run MAPPING.json: the whole job, from the source's rows to documents in the target.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "common/redact.h"
+#include "pipeline/summary.h"
+#include "sql2mongo/mapping.h"
+#include "sql2mongo/pipeline.h"
+#include "sql2mongo/plan.h"
+
+namespace sql2mongo {
+
+void AddRunCommand(CLI::App& app, RunArguments* arguments) {
+  CLI::App* run = app.add_subcommand("run", "Migrate: read the source, build documents, write them to the target");
+  run->add_option("mapping", arguments->mapping_file, "Mapping file (JSON, comments allowed)")->required();
+  run->add_option("--source", arguments->source_uri, "Source URI, overrides the mapping's (sqlite:PATH)");
+  run->add_option("--target", arguments->target_uri, "Target URI, overrides the mapping's (mongodb://HOST:PORT/DB)");
+  run->add_flag("--drop", arguments->drop, "Drop the target collections first, replacing them");
+  run->add_option("--batch-size", arguments->batch_size, "Rows read and documents inserted per batch")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  run->add_option("--rejects", arguments->rejects_file,
+                  "File for rejected rows, one JSON line each (default: MAPPING-NAME.rejects.jsonl here)");
+}
+
+int RunCommand(const RunArguments& arguments) {
+  auto report = [](const Status& status) {
+    spdlog::error("{}", status.message());
+    return ExitCodeFor(status);
+  };
+  Result<Mapping> mapping = ParseMappingFile(arguments.mapping_file);
+  if (!mapping.ok()) return report(mapping.status());
+  if (!arguments.source_uri.empty()) mapping->source_uri = arguments.source_uri;
+  if (!arguments.target_uri.empty()) mapping->target_uri = arguments.target_uri;
+  if (mapping->source_uri.empty())
+    return report(Status::Error(StatusCode::kUsage, fmt::format("{}: no source; set \"source\" in the mapping or pass "
+                                                                "--source sqlite:PATH", arguments.mapping_file)));
+  if (mapping->target_uri.empty())
+    return report(Status::Error(StatusCode::kUsage, fmt::format("{}: no target; set \"target\" in the mapping or pass "
+                                                                "--target mongodb://HOST:PORT/DB", arguments.mapping_file)));
+
+  Result<std::unique_ptr<Source>> source = OpenSource(mapping->source_uri);
+  if (!source.ok()) return report(source.status());
+  // The plan is checked against the source before the target is touched: a wrong column name is
+  // reported without writing anything.
+  Result<Plan> plan = BuildPlan(mapping.value(), **source);
+  if (!plan.ok()) return report(plan.status());
+  Result<std::unique_ptr<Sink>> sink = OpenSink(mapping->target_uri);
+  if (!sink.ok()) return report(sink.status());
+
+  RunOptions options;
+  options.batch_size = arguments.batch_size;
+  options.drop = arguments.drop;
+  options.rejects_file = arguments.rejects_file.empty()
+                             ? std::filesystem::path(arguments.mapping_file).stem().string() + ".rejects.jsonl"
+                             : arguments.rejects_file;
+  std::error_code ignored;
+  std::filesystem::remove(options.rejects_file, ignored);  // a file from an earlier run would mislead
+  spdlog::info("{} -> {}", (*source)->DisplayName(), (*sink)->DisplayName());
+  RunSummary summary = RunPlan(plan.value(), **source, **sink, options);
+  fmt::print("{}", FormatSummary(summary));
+  std::fflush(stdout);
+  if (!summary.failure.ok()) {
+    spdlog::error("run stopped: {}", summary.failure.message());
+    return ExitCodeFor(summary.failure) == kExitBadInput ? kExitBadInput : kExitRunFailed;
+  }
+  return summary.TotalRejected() > 0 ? kExitRunFailed : kExitOk;
+}
+
+}  // namespace sql2mongo

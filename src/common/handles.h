@@ -1,0 +1,70 @@
+// One RAII owner for every C handle the project uses. Logic code never calls *_destroy / *_close itself.
+#pragma once
+
+#include <bson/bson.h>
+#include <mongoc/mongoc.h>
+#include <sqlite3.h>
+
+#include <memory>
+
+#include "sql2mongo/sink.h"  // BsonPtr, BsonDeleter
+
+namespace sql2mongo {
+
+struct SqliteCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct SqliteFinalizer {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using SqliteHandle = std::unique_ptr<sqlite3, SqliteCloser>;
+using SqliteStatement = std::unique_ptr<sqlite3_stmt, SqliteFinalizer>;
+
+struct MongoUriDeleter {
+  void operator()(mongoc_uri_t* uri) const { mongoc_uri_destroy(uri); }
+};
+struct MongoClientDeleter {
+  void operator()(mongoc_client_t* client) const { mongoc_client_destroy(client); }
+};
+struct MongoCollectionDeleter {
+  void operator()(mongoc_collection_t* collection) const { mongoc_collection_destroy(collection); }
+};
+struct MongoBulkDeleter {
+  void operator()(mongoc_bulk_operation_t* bulk) const { mongoc_bulk_operation_destroy(bulk); }
+};
+struct MongoCursorDeleter {
+  void operator()(mongoc_cursor_t* cursor) const { mongoc_cursor_destroy(cursor); }
+};
+using MongoUri = std::unique_ptr<mongoc_uri_t, MongoUriDeleter>;
+using MongoClient = std::unique_ptr<mongoc_client_t, MongoClientDeleter>;
+using MongoCollection = std::unique_ptr<mongoc_collection_t, MongoCollectionDeleter>;
+using MongoBulk = std::unique_ptr<mongoc_bulk_operation_t, MongoBulkDeleter>;
+using MongoCursor = std::unique_ptr<mongoc_cursor_t, MongoCursorDeleter>;
+
+// A stack bson_t that is always destroyed, for replies and options (bson_destroy on an initialized,
+// empty bson_t is safe, which is why `reply` arguments can be passed without a check).
+class ScopedBson {
+ public:
+  ScopedBson() { bson_init(&doc_); }
+  ~ScopedBson() { bson_destroy(&doc_); }
+  ScopedBson(const ScopedBson&) = delete;
+  ScopedBson& operator=(const ScopedBson&) = delete;
+  bson_t* get() { return &doc_; }
+  const bson_t* get() const { return &doc_; }
+  // For out-parameters that libmongoc initializes itself (e.g. `reply`): destroys the current content.
+  bson_t* ResetForOutput() {
+    bson_destroy(&doc_);
+    return &doc_;
+  }
+
+ private:
+  bson_t doc_;
+};
+
+// A string libbson allocated (bson_as_*_extended_json).
+struct BsonFree {
+  void operator()(char* p) const { bson_free(p); }
+};
+using BsonString = std::unique_ptr<char, BsonFree>;
+
+}  // namespace sql2mongo

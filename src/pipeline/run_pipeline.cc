@@ -1,0 +1,229 @@
+// read -> resolve embeds -> build BSON -> write, as a oneTBB pipeline with a bounded number of batches
+// in flight (so memory is bounded by batch size x tokens, not by table size).
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <tbb/parallel_pipeline.h>
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "common/handles.h"
+#include "pipeline/embed_resolver.h"
+#include "pipeline/reject_writer.h"
+#include "sql2mongo/document_builder.h"
+#include "sql2mongo/pipeline.h"
+
+namespace sql2mongo {
+namespace {
+
+// MongoDB's limit for one document (BSON maxBsonObjectSize).
+constexpr size_t kMaxDocumentBytes = 16 * 1024 * 1024;
+// Batches in flight between the stages: enough to keep reader, builders and writer busy at once.
+constexpr size_t kBatchesInFlight = 4;
+
+struct Work {
+  RowBatch rows;
+  std::vector<ResolvedEmbed> embeds;
+  std::vector<BsonPtr> documents;
+  std::vector<RejectRecord> rejects;
+  BuildCounters build;
+};
+
+std::string RowToJson(const RowBatch& rows, size_t row) {
+  nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  for (size_t c = 0; c < rows.width(); ++c) {
+    const Value& v = rows.at(row, c);
+    auto& slot = json[rows.columns()[c]];
+    if (IsNull(v)) slot = nullptr;
+    else if (auto* b = std::get_if<bool>(&v)) slot = *b;
+    else if (auto* i = std::get_if<int32_t>(&v)) slot = *i;
+    else if (auto* l = std::get_if<int64_t>(&v)) slot = *l;
+    else if (auto* d = std::get_if<double>(&v)) slot = *d;
+    else if (auto* s = std::get_if<std::string>(&v)) slot = *s;
+    else slot = ValueToDisplay(v);
+  }
+  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string RowKeyJson(const CollectionPlan& plan, const RowBatch& rows, size_t row) {
+  nlohmann::ordered_json key = nlohmann::ordered_json::object();
+  for (const auto& [name, column] : plan.id.parts) key[name] = ValueToDisplay(rows.at(row, column));
+  return key.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string DocumentJson(const bson_t* doc) {
+  BsonString json(bson_as_relaxed_extended_json(doc, nullptr));
+  return json ? json.get() : "";
+}
+
+class CollectionRun {
+ public:
+  CollectionRun(const CollectionPlan& plan, Source& source, Sink& sink, const RunOptions& options,
+                RejectWriter& rejects, CollectionCounters& counters)
+      : plan_(plan), source_(source), sink_(sink), options_(options), rejects_(rejects), counters_(counters) {}
+
+  Status Run() {
+    ScanRequest request;
+    request.table = plan_.table.table;
+    request.columns = plan_.table.read_columns;
+    request.where = plan_.table.where;
+    request.order_by = plan_.table.order_by;
+    S2M_ASSIGN_OR_RETURN(stream_, source_.Scan(request));
+
+    tbb::parallel_pipeline(
+        kBatchesInFlight,
+        tbb::make_filter<void, Work*>(tbb::filter_mode::serial_in_order,
+                                      [this](tbb::flow_control& control) -> Work* {
+                                        Work* work = Read();
+                                        if (!work) control.stop();
+                                        return work;
+                                      }) &
+            tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel, [this](Work* work) { return Build(work); }) &
+            tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order, [this](Work* work) { Write(work); }));
+    return error_;
+  }
+
+ private:
+  // Serial: the source is used by one thread at a time. Returns nullptr at the end or on failure.
+  Work* Read() {
+    if (failed_.load()) return nullptr;
+    auto work = std::make_unique<Work>();
+    Result<bool> more = stream_->Next(&work->rows, options_.batch_size);
+    if (!more.ok()) return Fail(more.status().WithContext(fmt::format("collection '{}'", plan_.name)));
+    if (!more.value()) return nullptr;
+    counters_.rows_read += work->rows.rows();
+    Status resolved = ResolveEmbeds(source_, plan_.table, work->rows, &work->embeds, &counters_.embedded_rows);
+    if (!resolved.ok()) return Fail(resolved.WithContext(fmt::format("collection '{}'", plan_.name)));
+    return work.release();
+  }
+
+  // Parallel: building touches only this batch.
+  Work* Build(Work* work) {
+    work->documents.reserve(work->rows.rows());
+    for (size_t row = 0; row < work->rows.rows(); ++row) {
+      Result<BsonPtr> doc = BuildDocument(plan_, work->rows, row, work->embeds, &work->build);
+      if (doc.ok()) {
+        work->documents.push_back(std::move(doc).value());
+      } else {
+        work->rejects.push_back(RejectRecord{plan_.name, "build", RowKeyJson(plan_, work->rows, row),
+                                             doc.status().message(), RowToJson(work->rows, row)});
+      }
+    }
+    work->embeds.clear();  // the children are in the documents now; free them before the write waits
+    return work;
+  }
+
+  // Serial: one writer, in read order.
+  void Write(Work* raw) {
+    std::unique_ptr<Work> work(raw);
+    counters_.missing_parents += work->build.missing_parents;
+    counters_.documents_built += work->documents.size();
+    for (const auto& reject : work->rejects) RecordReject(reject);
+    if (failed_.load()) return;
+
+    std::vector<BsonPtr> batch;
+    size_t batch_bytes = 0;
+    for (auto& doc : work->documents) {
+      if (doc->len > kMaxDocumentBytes) {
+        RecordReject(RejectRecord{plan_.name, "write", DocumentIdJson(doc.get()),
+                                  fmt::format("document is {} bytes, over MongoDB's 16 MiB limit; embed fewer rows "
+                                              "(a \"where\" on the embed) or reference them instead", doc->len),
+                                  ""});
+        continue;
+      }
+      if (!batch.empty() && (batch.size() >= options_.batch_size || batch_bytes + doc->len > options_.batch_bytes)) {
+        if (!Flush(&batch)) return;
+        batch_bytes = 0;
+      }
+      batch_bytes += doc->len;
+      batch.push_back(std::move(doc));
+    }
+    if (!batch.empty()) Flush(&batch);
+  }
+
+  bool Flush(std::vector<BsonPtr>* batch) {
+    Result<WriteOutcome> outcome = sink_.Write(plan_.name, *batch);
+    if (!outcome.ok()) {
+      Fail(outcome.status().WithContext(fmt::format("writing collection '{}'", plan_.name)));
+      batch->clear();
+      return false;
+    }
+    counters_.documents_written += outcome->written;
+    size_t refused_bytes = 0;
+    for (const auto& refusal : outcome->refused) {
+      const bson_t* doc = (*batch)[refusal.index].get();
+      refused_bytes += doc->len;
+      RecordReject(RejectRecord{plan_.name, "write", DocumentIdJson(doc), "target refused the document: " + refusal.reason,
+                                DocumentJson(doc)});
+    }
+    for (const auto& doc : *batch) counters_.bytes_written += doc->len;
+    counters_.bytes_written -= refused_bytes;
+    batch->clear();
+    return true;
+  }
+
+  void RecordReject(const RejectRecord& record) {
+    ++counters_.rejected;
+    if (counters_.rejected <= 3) spdlog::warn("rejected {} _id {}: {}", record.collection, record.id_json, record.reason);
+    Status written = rejects_.Write(record);
+    if (!written.ok()) Fail(written);
+  }
+
+  Work* Fail(const Status& status) {
+    bool expected = false;
+    if (failed_.compare_exchange_strong(expected, true)) error_ = status;
+    return nullptr;
+  }
+
+  const CollectionPlan& plan_;
+  Source& source_;
+  Sink& sink_;
+  const RunOptions& options_;
+  RejectWriter& rejects_;
+  CollectionCounters& counters_;
+  std::unique_ptr<RowStream> stream_;
+  std::atomic<bool> failed_{false};
+  Status error_;
+};
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+uint64_t RunSummary::TotalRejected() const {
+  uint64_t total = 0;
+  for (const auto& c : collections) total += c.rejected;
+  return total;
+}
+
+RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOptions& options) {
+  auto run_start = std::chrono::steady_clock::now();
+  RunSummary summary;
+  std::vector<std::string> names;
+  for (const auto& c : plan.collections) names.push_back(c.name);
+  summary.failure = sink.Prepare(names, options.drop);
+  if (summary.failure.ok()) summary.failure = source.BeginSnapshot();
+  if (!summary.failure.ok()) return summary;
+
+  RejectWriter rejects(options.rejects_file);
+  Status failure;
+  for (const auto& collection : plan.collections) {
+    summary.collections.push_back(CollectionCounters{collection.name});
+    auto start = std::chrono::steady_clock::now();
+    spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
+    failure = CollectionRun(collection, source, sink, options, rejects, summary.collections.back()).Run();
+    summary.collections.back().seconds = SecondsSince(start);
+    if (!failure.ok()) break;
+  }
+  Status ended = source.EndSnapshot();
+  if (failure.ok()) failure = ended;
+  summary.seconds = SecondsSince(run_start);
+  if (rejects.count() > 0) summary.rejects_file = rejects.path();
+  summary.failure = failure;
+  return summary;
+}
+
+}  // namespace sql2mongo

@@ -1,0 +1,124 @@
+#include "sink/mongo/mongo_sink.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "common/handles.h"
+#include "sink/mongo/mongo_connection.h"
+
+namespace sql2mongo {
+namespace {
+
+// Reads writeErrors [{index, code, errmsg}] from a bulk reply.
+std::vector<DocumentRefusal> WriteErrors(const bson_t* reply) {
+  std::vector<DocumentRefusal> refusals;
+  bson_iter_t iter, errors;
+  if (!bson_iter_init_find(&iter, reply, "writeErrors") || !BSON_ITER_HOLDS_ARRAY(&iter) ||
+      !bson_iter_recurse(&iter, &errors))
+    return refusals;
+  while (bson_iter_next(&errors)) {
+    bson_iter_t field;
+    if (!BSON_ITER_HOLDS_DOCUMENT(&errors) || !bson_iter_recurse(&errors, &field)) continue;
+    DocumentRefusal refusal;
+    int32_t code = 0;
+    std::string message;
+    while (bson_iter_next(&field)) {
+      std::string key = bson_iter_key(&field);
+      if (key == "index") refusal.index = static_cast<size_t>(bson_iter_as_int64(&field));
+      else if (key == "code") code = static_cast<int32_t>(bson_iter_as_int64(&field));
+      else if (key == "errmsg" && BSON_ITER_HOLDS_UTF8(&field)) message = bson_iter_utf8(&field, nullptr);
+    }
+    refusal.reason = fmt::format("{} (code {})", message, code);
+    refusals.push_back(std::move(refusal));
+  }
+  return refusals;
+}
+
+class MongoSink : public Sink {
+ public:
+  explicit MongoSink(MongoConnection connection) : connection_(std::move(connection)) {}
+
+  std::string DisplayName() const override { return connection_.display_uri; }
+
+  Status Prepare(const std::vector<std::string>& collections, bool drop) override {
+    for (const auto& name : collections) {
+      mongoc_collection_t* raw =
+          mongoc_client_get_collection(connection_.client.get(), connection_.database.c_str(), name.c_str());
+      collections_[name] = MongoCollection(raw);
+      if (!drop) continue;
+      bson_error_t error;
+      // "ns not found" (26) only means there was nothing to drop.
+      if (!mongoc_collection_drop(raw, &error) && error.code != 26 &&
+          std::string(error.message).find("ns not found") == std::string::npos)
+        return Status::Error(StatusCode::kTargetError,
+                             fmt::format("target {}: cannot drop collection '{}': {}", DisplayName(), name, error.message));
+    }
+    return Status::Ok();
+  }
+
+  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
+    WriteOutcome outcome;
+    if (documents.empty()) return outcome;
+    mongoc_collection_t* target = Collection(collection);
+    ScopedBson bulk_options;
+    // Unordered: one refused document does not stop the others, and the server may apply them in parallel.
+    BSON_APPEND_BOOL(bulk_options.get(), "ordered", false);
+    MongoBulk bulk(mongoc_collection_create_bulk_operation_with_opts(target, bulk_options.get()));
+    // Positions in `documents` of what the bulk holds: a document the driver refuses before sending is
+    // not in the bulk, so the server's writeErrors indices must be mapped back.
+    std::vector<size_t> positions;
+    positions.reserve(documents.size());
+    for (size_t i = 0; i < documents.size(); ++i) {
+      bson_error_t error;
+      if (mongoc_bulk_operation_insert_with_opts(bulk.get(), documents[i].get(), nullptr, &error)) {
+        positions.push_back(i);
+      } else {
+        outcome.refused.push_back(DocumentRefusal{i, fmt::format("refused by the driver before sending: {}", error.message)});
+      }
+    }
+    if (positions.empty()) return outcome;
+
+    ScopedBson reply;
+    bson_error_t error;
+    bool ok = mongoc_bulk_operation_execute(bulk.get(), reply.ResetForOutput(), &error);
+    std::vector<DocumentRefusal> server_refusals = WriteErrors(reply.get());
+    if (!ok && server_refusals.empty()) {
+      return Status::Error(StatusCode::kTargetError,
+                           fmt::format("target {}: bulk insert of {} documents failed: {}", DisplayName(),
+                                       positions.size(), error.message));
+    }
+    for (auto& refusal : server_refusals) {
+      if (refusal.index < positions.size()) refusal.index = positions[refusal.index];
+      outcome.refused.push_back(std::move(refusal));
+    }
+    // In an unordered bulk every insert either succeeds or has a writeError. Counting this way rather
+    // than trusting nInserted also holds on servers that report nInserted wrongly (mongo-java-server
+    // counts refused documents as inserted).
+    outcome.written = positions.size() - server_refusals.size();
+    return outcome;
+  }
+
+ private:
+  mongoc_collection_t* Collection(const std::string& name) {
+    auto it = collections_.find(name);
+    if (it != collections_.end()) return it->second.get();
+    mongoc_collection_t* raw =
+        mongoc_client_get_collection(connection_.client.get(), connection_.database.c_str(), name.c_str());
+    collections_[name] = MongoCollection(raw);
+    return raw;
+  }
+
+  MongoConnection connection_;
+  std::map<std::string, MongoCollection> collections_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> OpenMongoSink(const std::string& uri) {
+  S2M_ASSIGN_OR_RETURN(MongoConnection connection, ConnectMongo(uri));
+  return std::unique_ptr<Sink>(std::make_unique<MongoSink>(std::move(connection)));
+}
+
+}  // namespace sql2mongo

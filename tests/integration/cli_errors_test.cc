@@ -1,0 +1,206 @@
+// Bad input, each case through the real CLI: the message names the file, line and column (or the
+// table, column or URI) at fault, suggests the fix, and the exit code says what kind of failure it was.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+
+#include "support/test_support.h"
+
+namespace sql2mongo::testing {
+namespace {
+
+std::string Chinook() { return "sqlite:" + ChinookSqlitePath(); }
+
+// A mapping with one collection; `collection_body` is the JSON inside "customers": {...}.
+std::string CustomersMapping(const std::string& collection_body) {
+  return "{\n"
+         "  \"source\": \"" + Chinook() + "\",\n"
+         "  \"target\": \"" + TargetBaseUri() + "/s2m_errors\",\n"
+         "  \"collections\": {\n"
+         "    \"customers\": {\n" + collection_body + "\n    }\n  }\n}\n";
+}
+
+CommandResult RunMapping(const std::string& mapping_path, const std::string& extra = "") {
+  return RunCli("run " + ShellQuote(mapping_path) + " " + extra);
+}
+
+TEST(CliErrors, MalformedJsonNamesFileLineAndColumn) {
+  std::string path = WriteTempFile("malformed.json", "{\n  \"source\": \"sqlite:x.db\"\n  \"collections\": {}\n}\n");
+  CommandResult r = RunMapping(path);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(path + ":3:3: malformed JSON"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("missing comma"), std::string::npos) << r.output;
+}
+
+TEST(CliErrors, UnknownTableIsNamedWithTheClosestTable) {
+  std::string path = WriteTempFile("unknown_table.json", CustomersMapping("      \"from\": \"Costumer\""));
+  CommandResult r = RunMapping(path);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(path + ":6:15: unknown table 'Costumer'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("did you mean 'Customer'?"), std::string::npos) << r.output;
+}
+
+TEST(CliErrors, UnknownColumnIsNamedWithTableAndClosestColumn) {
+  std::string path = WriteTempFile("unknown_column.json",
+                                   CustomersMapping("      \"from\": \"Customer\",\n"
+                                                    "      \"fields\": { \"first\": \"FirstNam\" }"));
+  CommandResult r = RunMapping(path);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(path + ":7:28: unknown column 'FirstNam' in table 'Customer' (did you mean 'FirstName'?)"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(CliErrors, EmbedWhoseJoinColumnDoesNotExist) {
+  std::string path = WriteTempFile(
+      "bad_join.json", CustomersMapping("      \"from\": \"Customer\",\n"
+                                        "      \"embed\": { \"invoices\": { \"from\": \"Invoice\", \"as\": \"array\", "
+                                        "\"foreign\": \"CustId\" } }"));
+  CommandResult r = RunMapping(path);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(path + ":7:77: unknown column 'CustId' in table 'Invoice' (did you mean 'CustomerId'?)"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(CliErrors, EmbedWithoutForeignKeyAsksForTheJoinColumns) {
+  std::string path = WriteTempFile(
+      "no_fk.json", CustomersMapping("      \"from\": \"Customer\",\n"
+                                     "      \"embed\": { \"genres\": { \"from\": \"Genre\", \"as\": \"array\" } }"));
+  CommandResult r = RunMapping(path);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("embed 'genres': cannot tell which columns of 'Genre' point at 'Customer'"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("add \"foreign\""), std::string::npos) << r.output;
+}
+
+TEST(CliErrors, UnknownMappingKeySuggestsTheRightOne) {
+  std::string path = WriteTempFile("typo.json", CustomersMapping("      \"form\": \"Customer\""));
+  CommandResult r = RunMapping(path);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find(path + ":6:7: unknown key 'form' in collection 'customers' (did you mean 'from'?)"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(CliErrors, UnreachableTargetFailsFastAndHidesThePassword) {
+  std::string path = WriteTempFile("unreachable.json", CustomersMapping("      \"from\": \"Customer\""));
+  auto start = std::chrono::steady_clock::now();
+  // Port 9 (discard) is not served on loopback here: the connection is refused.
+  CommandResult r = RunMapping(path, "--target " + ShellQuote("mongodb://alice:s3cr3t@127.0.0.1:9/db"));
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_LT(seconds, 15.0);
+  EXPECT_NE(r.output.find("target mongodb://alice:***@127.0.0.1:9/db does not answer"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("s3cr3t"), std::string::npos) << r.output;
+}
+
+TEST(CliErrors, MissingSourceFileIsNamed) {
+  std::string path = WriteTempFile("missing_source.json", CustomersMapping("      \"from\": \"Customer\""));
+  CommandResult r = RunMapping(path, "--source sqlite:/nonexistent/chinook.db");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("source sqlite:/nonexistent/chinook.db: no such file"), std::string::npos) << r.output;
+}
+
+TEST(CliErrors, MissingMappingFileIsNamed) {
+  CommandResult r = RunCli("run /nonexistent/mapping.json");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("/nonexistent/mapping.json: cannot open the mapping file (no such file)"), std::string::npos)
+      << r.output;
+}
+
+TEST(CliErrors, BadUsageExitsWithTwo) {
+  EXPECT_EQ(RunCli("").exit_code, 2);
+  EXPECT_EQ(RunCli("run").exit_code, 2);
+  EXPECT_EQ(RunCli("frobnicate").exit_code, 2);
+  std::string path = WriteTempFile("usage.json", CustomersMapping("      \"from\": \"Customer\""));
+  CommandResult r = RunMapping(path, "--batch-size 0");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+TEST(CliErrors, HelpAndVersion) {
+  CommandResult help = RunCli("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("run"), std::string::npos);
+  CommandResult version = RunCli("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.output.find("sql2mongo 0."), std::string::npos) << version.output;
+}
+
+TEST(Rejects, AValueThatCannotBeConvertedIsRejectedWithItsReasonAndTheRestIsWritten) {
+  std::string db = MakeSqliteDatabase("rejects.db",
+                                "CREATE TABLE item (id INTEGER PRIMARY KEY, qty TEXT);"
+                                "INSERT INTO item VALUES (1, '5'), (2, 'five'), (3, '7');");
+  std::string database = UniqueDatabase("rejects");
+  std::string mapping = WriteTempFile(
+      "rejects.json", "{ \"source\": \"sqlite:" + db + "\", \"target\": \"" + TargetBaseUri() + "/" + database +
+                          "\", \"collections\": { \"items\": { \"from\": \"item\", "
+                          "\"fields\": { \"qty\": { \"column\": \"qty\", \"type\": \"int32\" } } } } }");
+  std::string rejects = WriteTempFile("rejects.jsonl", "");
+  CommandResult r = RunMapping(mapping, "--drop --rejects " + ShellQuote(rejects));
+  EXPECT_EQ(r.exit_code, 1) << r.output;  // rejected rows make the run exit 1
+  EXPECT_NE(r.output.find("1 rows or documents were rejected"), std::string::npos) << r.output;
+  auto docs = FindDocuments(database, "items");
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(Integer(docs[0].get(), "qty"), 5);
+  EXPECT_EQ(Integer(docs[1].get(), "_id"), 3);
+  std::ifstream in(rejects);
+  std::string line, all;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    all += line;
+  }
+  EXPECT_EQ(lines, 1);
+  EXPECT_NE(all.find("\"collection\":\"items\""), std::string::npos) << all;
+  EXPECT_NE(all.find("column item.qty: cannot convert 'five' to int32"), std::string::npos) << all;
+  EXPECT_NE(all.find("\"qty\":\"five\""), std::string::npos) << all;  // the source row travels with it
+  DropDatabase(database);
+}
+
+TEST(Rejects, DocumentsTheServerRefusesAreRejectedWithTheServersReason) {
+  // _id from a column with duplicates: the server keeps the first and refuses the others.
+  std::string db = MakeSqliteDatabase("dups.db",
+                                "CREATE TABLE visit (id INTEGER PRIMARY KEY, who TEXT);"
+                                "INSERT INTO visit VALUES (1, 'ann'), (2, 'bob'), (3, 'ann'), (4, 'cy');");
+  std::string database = UniqueDatabase("dups");
+  std::string mapping = WriteTempFile(
+      "dups.json", "{ \"source\": \"sqlite:" + db + "\", \"target\": \"" + TargetBaseUri() + "/" + database +
+                       "\", \"collections\": { \"people\": { \"from\": \"visit\", \"_id\": \"who\" } } }");
+  std::string rejects = WriteTempFile("dups.jsonl", "");
+  CommandResult r = RunMapping(mapping, "--drop --rejects " + ShellQuote(rejects));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\npeople +4 +0 +3 +1 )"))) << r.output;
+  EXPECT_EQ(CountDocuments(database, "people"), 3);
+  std::ifstream in(rejects);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(all.find("\"_id\":\"ann\""), std::string::npos) << all;
+  EXPECT_NE(all.find("target refused the document"), std::string::npos) << all;
+  EXPECT_NE(all.find("duplicate key"), std::string::npos) << all;
+  DropDatabase(database);
+}
+
+TEST(Rejects, ADocumentOver16MiBIsRejectedNotSent) {
+  std::string db = MakeSqliteDatabase("big.db",
+                                "CREATE TABLE blob (id INTEGER PRIMARY KEY, data BLOB);"
+                                "INSERT INTO blob VALUES (1, zeroblob(100)), (2, zeroblob(17 * 1024 * 1024));");
+  std::string database = UniqueDatabase("big");
+  std::string mapping = WriteTempFile(
+      "big.json", "{ \"source\": \"sqlite:" + db + "\", \"target\": \"" + TargetBaseUri() + "/" + database +
+                      "\", \"collections\": { \"blobs\": { \"from\": \"blob\" } } }");
+  std::string rejects = WriteTempFile("big.jsonl", "");
+  CommandResult r = RunMapping(mapping, "--drop --rejects " + ShellQuote(rejects));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(CountDocuments(database, "blobs"), 1);
+  std::ifstream in(rejects);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(all.find("over MongoDB's 16 MiB limit"), std::string::npos) << all;
+  EXPECT_NE(all.find("\"_id\":2"), std::string::npos) << all;
+  DropDatabase(database);
+}
+
+}  // namespace
+}  // namespace sql2mongo::testing

@@ -1,0 +1,163 @@
+// The SQLite connector on real database files: catalog, declared-type conversion, per-value dynamic
+// types, key filters and ordering, and the errors for missing or broken files.
+#include <gtest/gtest.h>
+
+
+#include "sql2mongo/source.h"
+#include "support/test_support.h"
+
+namespace sql2mongo {
+namespace {
+
+using testing::MakeSqliteDatabase;
+
+std::unique_ptr<Source> Open(const std::string& path) {
+  auto source = OpenSource("sqlite:" + path);
+  EXPECT_TRUE(source.ok()) << source.status().message();
+  return source.ok() ? std::move(source).value() : nullptr;
+}
+
+RowBatch ReadAll(Source& source, const ScanRequest& request) {
+  auto stream = source.Scan(request);
+  EXPECT_TRUE(stream.ok()) << stream.status().message();
+  RowBatch all(request.columns), batch;
+  while (true) {
+    auto more = (*stream)->Next(&batch, 2);  // tiny batches: crossing batch borders is part of the test
+    EXPECT_TRUE(more.ok()) << more.status().message();
+    if (!more.ok() || !more.value()) break;
+    all.AppendRows(std::move(batch));
+  }
+  return all;
+}
+
+TEST(SqliteSource, CatalogHasColumnsKeysAndForeignKeys) {
+  auto source = Open(testing::ChinookSqlitePath());
+  auto tables = source->ListTables();
+  ASSERT_TRUE(tables.ok());
+  EXPECT_EQ(tables->size(), 11u);
+  auto line = source->DescribeTable("invoiceline");  // case-insensitive lookup
+  ASSERT_TRUE(line.ok()) << line.status().message();
+  EXPECT_EQ(line->name, "InvoiceLine");
+  EXPECT_EQ(line->primary_key, std::vector<std::string>{"InvoiceLineId"});
+  ASSERT_EQ(line->foreign_keys.size(), 2u);
+  bool found_invoice = false;
+  for (const auto& fk : line->foreign_keys) {
+    if (fk.referenced_table == "Invoice") {
+      found_invoice = true;
+      EXPECT_EQ(fk.columns, std::vector<std::string>{"InvoiceId"});
+      EXPECT_EQ(fk.referenced_columns, std::vector<std::string>{"InvoiceId"});
+    }
+  }
+  EXPECT_TRUE(found_invoice);
+  auto playlist_track = source->DescribeTable("PlaylistTrack");
+  ASSERT_TRUE(playlist_track.ok());
+  EXPECT_EQ(playlist_track->primary_key, (std::vector<std::string>{"PlaylistId", "TrackId"}));
+  EXPECT_EQ(source->DescribeTable("Nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST(SqliteSource, ValuesFollowDeclaredTypesAndEachValuesStorageClass) {
+  std::string path = MakeSqliteDatabase("types.db", R"(
+    CREATE TABLE t (id INTEGER PRIMARY KEY, big INTEGER, price NUMERIC(10,2), ratio REAL, name TEXT,
+                    flag BOOLEAN, born DATE, stamp DATETIME, data BLOB, anything);
+    INSERT INTO t VALUES (1, 9223372036854775807, 0.99, 0.5, 'Gonçalves', 1, '2001-02-03', '2001-02-03 04:05:06.789',
+                          x'00ff', 42);
+    INSERT INTO t VALUES (2, 'not a number', 12, -0.0, '', 0, 'someday', 2451545.5, NULL, 'text');
+    INSERT INTO t VALUES (3, -5, NULL, NULL, NULL, 7, NULL, 0, zeroblob(0), 1.5);
+  )");
+  auto source = Open(path);
+  ScanRequest request{"t", {"id", "big", "price", "ratio", "name", "flag", "born", "stamp", "data", "anything"}};
+  request.order_by = {{"id", false}};
+  RowBatch rows = ReadAll(*source, request);
+  ASSERT_EQ(rows.rows(), 3u);
+  EXPECT_EQ(rows.at(0, 0), Value(int32_t{1}));
+  EXPECT_EQ(rows.at(0, 1), Value(int64_t{INT64_MAX}));
+  EXPECT_EQ(rows.at(0, 2), Value(Decimal{"0.99"}));
+  EXPECT_EQ(rows.at(0, 3), Value(0.5));
+  EXPECT_EQ(rows.at(0, 4), Value(std::string("Gonçalves")));
+  EXPECT_EQ(rows.at(0, 5), Value(true));
+  EXPECT_EQ(rows.at(0, 6), Value(DateTime{981158400000}));
+  EXPECT_EQ(rows.at(0, 7), Value(DateTime{981173106789}));
+  EXPECT_EQ(rows.at(0, 8), Value(Binary{{0x00, 0xff}, 0}));
+  EXPECT_EQ(rows.at(0, 9), Value(int32_t{42}));
+  // An INTEGER column holding text keeps the text: SQLite allowed it, so it is the data.
+  EXPECT_EQ(rows.at(1, 1), Value(std::string("not a number")));
+  EXPECT_EQ(rows.at(1, 2), Value(Decimal{"12"}));
+  // SQLite itself stores a REAL with no fraction as an integer on disk, so -0.0 comes back as 0.0.
+  EXPECT_EQ(rows.at(1, 3), Value(0.0));
+  EXPECT_EQ(rows.at(1, 4), Value(std::string("")));            // empty string is not NULL
+  EXPECT_EQ(rows.at(1, 5), Value(false));
+  EXPECT_EQ(rows.at(1, 6), Value(std::string("someday")));     // unparsable date text stays text
+  // REAL dates are Julian days (a whole-day Julian number would be stored as an integer by SQLite's
+  // NUMERIC affinity and read as Unix seconds: docs/types.md says so).
+  EXPECT_EQ(rows.at(1, 7), Value(DateTime{946771200000}));
+  EXPECT_EQ(rows.at(1, 9), Value(std::string("text")));
+  EXPECT_EQ(rows.at(2, 2), Value(Null{}));
+  EXPECT_EQ(rows.at(2, 5), Value(int32_t{7}));                 // not 0/1: kept as the number it is
+  EXPECT_EQ(rows.at(2, 7), Value(DateTime{0}));                // integers in a date column are Unix seconds
+  EXPECT_EQ(rows.at(2, 9), Value(1.5));
+}
+
+TEST(SqliteSource, KeyFiltersAndOrderBy) {
+  std::string path = MakeSqliteDatabase("keys.db", R"(
+    CREATE TABLE line (id INTEGER PRIMARY KEY, a INTEGER, b TEXT, pos INTEGER);
+    INSERT INTO line VALUES (1, 1, 'x', 3), (2, 1, 'x', 1), (3, 2, 'y', 2), (4, 1, 'y', 9), (5, 3, 'x', 0);
+  )");
+  auto source = Open(path);
+  ScanRequest request{"line", {"id", "a"}};
+  request.key_filter = KeyFilter{{"a"}, {{Value(int32_t{1})}, {Value(int64_t{3})}}};
+  request.order_by = {{"pos", true}};
+  RowBatch rows = ReadAll(*source, request);
+  ASSERT_EQ(rows.rows(), 4u);
+  std::vector<Value> ids;
+  for (size_t r = 0; r < rows.rows(); ++r) ids.push_back(rows.at(r, 0));
+  EXPECT_EQ(ids, (std::vector<Value>{int32_t{4}, int32_t{1}, int32_t{2}, int32_t{5}}));
+
+  ScanRequest composite{"line", {"id"}};
+  composite.key_filter = KeyFilter{{"a", "b"}, {{Value(int32_t{1}), Value(std::string("y"))},
+                                                {Value(int32_t{2}), Value(std::string("y"))}}};
+  composite.order_by = {{"id", false}};
+  composite.where = "pos > 1";
+  RowBatch matched = ReadAll(*source, composite);
+  ASSERT_EQ(matched.rows(), 2u);
+  EXPECT_EQ(matched.at(0, 0), Value(int32_t{3}));
+  EXPECT_EQ(matched.at(1, 0), Value(int32_t{4}));
+
+  ScanRequest none{"line", {"id"}};
+  none.key_filter = KeyFilter{{"a"}, {}};
+  EXPECT_EQ(ReadAll(*source, none).rows(), 0u);
+}
+
+TEST(SqliteSource, BadWhereNamesTheTableAndTheCondition) {
+  auto source = Open(testing::ChinookSqlitePath());
+  ScanRequest request{"Genre", {"Name"}};
+  request.where = "Nmae = 'Rock'";
+  auto stream = source->Scan(request);
+  ASSERT_FALSE(stream.ok());
+  EXPECT_NE(stream.status().message().find("cannot query table 'Genre'"), std::string::npos);
+  EXPECT_NE(stream.status().message().find("no such column: Nmae"), std::string::npos) << stream.status().message();
+  EXPECT_NE(stream.status().message().find("check the \"where\" condition"), std::string::npos);
+}
+
+TEST(SqliteSource, MissingAndBrokenFiles) {
+  auto missing = OpenSource("sqlite:/no/such/file.db");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  std::string not_a_db = testing::WriteTempFile("garbage.db", "this is not a database, just text padding it out....");
+  auto broken = OpenSource("sqlite:" + not_a_db);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("file is not a database"), std::string::npos) << broken.status().message();
+  auto unknown = OpenSource("oracle://db");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kUsage);
+}
+
+TEST(SqliteSource, SnapshotIsOneReadTransaction) {
+  auto source = Open(testing::ChinookSqlitePath());
+  ASSERT_TRUE(source->BeginSnapshot().ok());
+  ScanRequest request{"Genre", {"GenreId"}};
+  EXPECT_EQ(ReadAll(*source, request).rows(), 25u);
+  EXPECT_TRUE(source->EndSnapshot().ok());
+}
+
+}  // namespace
+}  // namespace sql2mongo
