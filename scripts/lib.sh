@@ -4,6 +4,8 @@ WORK="${S2M_WORK:-$ROOT/.work}"
 BUILD_DIR="${S2M_BUILD_DIR:-$ROOT/build}"
 TARGET_PORT="${S2M_TARGET_PORT:-37017}"
 TARGET_URI="mongodb://127.0.0.1:${TARGET_PORT}"
+POSTGRES_PORT="${S2M_POSTGRES_PORT:-35432}"
+MARIADB_PORT="${S2M_MARIADB_PORT:-33306}"
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

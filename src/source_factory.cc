@@ -24,7 +24,7 @@ int TableInfo::ColumnIndex(const std::string& column) const {
   return -1;
 }
 
-Result<std::unique_ptr<Source>> OpenSource(const std::string& uri) {
+Result<std::unique_ptr<Source>> OpenSource(const std::string& uri, const SourceOptions& options) {
   std::string scheme = UriScheme(uri);
   if (scheme == "sqlite") {
     std::string path = uri.substr(uri.find(':') + 1);

@@ -82,7 +82,14 @@ class Source {
   virtual Result<std::unique_ptr<RowStream>> Scan(const ScanRequest& request) = 0;
 };
 
-// Opens a source from a URI: "sqlite:PATH" (PostgreSQL and MySQL come with their connectors).
-Result<std::unique_ptr<Source>> OpenSource(const std::string& uri);
+struct SourceOptions {
+  // From --password-file; when empty, connectors fall back to their environment variable
+  // (PGPASSWORD, MYSQL_PWD) and then to the URI. Never logged.
+  std::string password;
+};
+
+// Opens a source from a URI: "sqlite:PATH", "postgresql://user@host:port/db?sslmode=...",
+// "mysql://user@host:port/db". Errors name the URI with any password removed.
+Result<std::unique_ptr<Source>> OpenSource(const std::string& uri, const SourceOptions& options = {});
 
 }  // namespace sql2mongo

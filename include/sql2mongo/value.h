@@ -30,7 +30,16 @@ struct Binary {
   bool operator==(const Binary&) const = default;
 };
 
-using Value = std::variant<Null, bool, int32_t, int64_t, double, Decimal, std::string, Binary, DateTime>;
+// A whole BSON document or array, already encoded (JSON columns, PostgreSQL arrays, MySQL SET):
+// embedded as a sub-document or array, never as text. An array is encoded as a document with keys
+// "0", "1", ... as BSON requires.
+struct RawBson {
+  std::vector<uint8_t> bytes;
+  bool is_array = false;
+  bool operator==(const RawBson&) const = default;
+};
+
+using Value = std::variant<Null, bool, int32_t, int64_t, double, Decimal, std::string, Binary, DateTime, RawBson>;
 
 inline bool IsNull(const Value& v) { return std::holds_alternative<Null>(v); }
 
@@ -57,6 +66,8 @@ void AppendJoinKey(const Value& value, std::string* key);
 // Parses "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS[.fff]]" with optional 'T', 'Z' or "+hh:mm" offset.
 // Times without an offset are taken as UTC.
 bool ParseDateTime(const std::string& text, DateTime* out);
+// A RawBson as relaxed Extended JSON ("[1, 2]", "{\"a\": 1}").
+std::string RawBsonToJson(const RawBson& raw);
 // Shortest decimal text that reads back as exactly `d` ("0.99", not "0.98999999999999999").
 std::string ShortestDecimalText(double d);
 

@@ -22,6 +22,7 @@ struct RunArguments {
   std::string source_uri;
   std::string target_uri;
   std::string rejects_file;
+  std::string password_file;
   bool drop = false;
   size_t batch_size = 1000;
 };

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "cli/commands.h"
 #include "common/redact.h"
@@ -22,6 +23,9 @@ void AddRunCommand(CLI::App& app, RunArguments* arguments) {
   run->add_option("--batch-size", arguments->batch_size, "Rows read and documents inserted per batch")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  run->add_option("--password-file", arguments->password_file,
+                  "File holding the source database password (else PGPASSWORD / MYSQL_PWD, else the URI)")
+      ->check(CLI::ExistingFile);
   run->add_option("--rejects", arguments->rejects_file,
                   "File for rejected rows, one JSON line each (default: MAPPING-NAME.rejects.jsonl here)");
 }
@@ -42,7 +46,14 @@ int RunCommand(const RunArguments& arguments) {
     return report(Status::Error(StatusCode::kUsage, fmt::format("{}: no target; set \"target\" in the mapping or pass "
                                                                 "--target mongodb://HOST:PORT/DB", arguments.mapping_file)));
 
-  Result<std::unique_ptr<Source>> source = OpenSource(mapping->source_uri);
+  SourceOptions source_options;
+  if (!arguments.password_file.empty()) {
+    std::ifstream in(arguments.password_file);
+    std::getline(in, source_options.password);  // the first line; a trailing newline is not part of it
+    if (!in && source_options.password.empty())
+      return report(Status::Error(StatusCode::kUsage, fmt::format("--password-file {}: cannot read it", arguments.password_file)));
+  }
+  Result<std::unique_ptr<Source>> source = OpenSource(mapping->source_uri, source_options);
   if (!source.ok()) return report(source.status());
   // The plan is checked against the source before the target is touched: a wrong column name is
   // reported without writing anything.

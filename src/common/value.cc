@@ -1,5 +1,6 @@
 #include "sql2mongo/value.h"
 
+#include <bson/bson.h>
 #include <fmt/format.h>
 
 #include <charconv>
@@ -91,6 +92,31 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 }
 
 }  // namespace
+
+std::string RawBsonToJson(const RawBson& raw) {
+  bson_t doc;
+  if (!bson_init_static(&doc, raw.bytes.data(), raw.bytes.size())) return "<invalid BSON>";
+  if (!raw.is_array) {
+    size_t length = 0;
+    char* json = bson_as_relaxed_extended_json(&doc, &length);
+    if (!json) return "<invalid BSON>";
+    std::string text(json, length);
+    bson_free(json);
+    return text;
+  }
+  // libbson 1.23 has no relaxed writer for a top-level array: wrap it as {"a": [...]} and unwrap.
+  bson_t wrapper = BSON_INITIALIZER;
+  bson_append_array(&wrapper, "a", 1, &doc);
+  size_t length = 0;
+  char* json = bson_as_relaxed_extended_json(&wrapper, &length);
+  bson_destroy(&wrapper);
+  if (!json) return "<invalid BSON>";
+  std::string text(json, length);  // { "a" : [ ... ] }
+  bson_free(json);
+  size_t open = text.find('[');
+  size_t close = text.rfind(']');
+  return open == std::string::npos || close == std::string::npos ? text : text.substr(open, close - open + 1);
+}
 
 bool ParseTargetType(const std::string& name, TargetType* out) {
   for (const auto& t : kTypeNames) {
@@ -213,6 +239,7 @@ Result<Value> ConvertValue(const Value& value, TargetType type) {
       if (auto* v = std::get_if<int64_t>(&value)) return Value(std::to_string(*v));
       if (auto* v = std::get_if<bool>(&value)) return Value(std::string(*v ? "true" : "false"));
       if (auto* v = std::get_if<Binary>(&value)) return Value(std::string(v->bytes.begin(), v->bytes.end()));
+      if (auto* v = std::get_if<RawBson>(&value)) return Value(RawBsonToJson(*v));
       return DataError(value, type, "no text form");
     }
     case TargetType::kBool: {
@@ -261,6 +288,10 @@ std::string ValueToDisplay(const Value& value) {
     }
     std::string operator()(const Binary& v) const { return fmt::format("<{} bytes>", v.bytes.size()); }
     std::string operator()(const DateTime& v) const { return fmt::format("date({} ms)", v.millis); }
+    std::string operator()(const RawBson& v) const {
+      std::string json = RawBsonToJson(v);
+      return json.size() > 60 ? json.substr(0, 57) + "..." : json;
+    }
   };
   return std::visit(Visitor{}, value);
 }
@@ -293,6 +324,8 @@ void AppendJoinKey(const Value& value, std::string* key) {
   }
   std::string display;
   if (auto* v = std::get_if<Binary>(&value)) {
+    display.assign(v->bytes.begin(), v->bytes.end());
+  } else if (auto* v = std::get_if<RawBson>(&value)) {
     display.assign(v->bytes.begin(), v->bytes.end());
   } else if (auto* v = std::get_if<Decimal>(&value)) {
     display = v->digits;

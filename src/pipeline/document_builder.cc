@@ -149,6 +149,12 @@ Status AppendValue(bson_t* doc, const char* key, size_t key_length, const Value&
                                    static_cast<uint32_t>(v.bytes.size())));
     }
     Status operator()(const DateTime& v) const { return Ok(bson_append_date_time(doc, key, len, v.millis)); }
+    Status operator()(const RawBson& v) const {
+      bson_t inner;
+      if (!bson_init_static(&inner, v.bytes.data(), v.bytes.size()))
+        return Status::Error(StatusCode::kDataError, "embedded document is not valid BSON");
+      return Ok(v.is_array ? bson_append_array(doc, key, len, &inner) : bson_append_document(doc, key, len, &inner));
+    }
     static Status Ok(bool appended) {
       // libbson refuses only when the document would pass its 2 GiB size limit.
       return appended ? Status::Ok() : Status::Error(StatusCode::kDataError, "document too large to build");

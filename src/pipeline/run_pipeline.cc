@@ -41,6 +41,7 @@ std::string RowToJson(const RowBatch& rows, size_t row) {
     else if (auto* l = std::get_if<int64_t>(&v)) slot = *l;
     else if (auto* d = std::get_if<double>(&v)) slot = *d;
     else if (auto* s = std::get_if<std::string>(&v)) slot = *s;
+    else if (auto* r = std::get_if<RawBson>(&v)) slot = nlohmann::ordered_json::parse(RawBsonToJson(*r), nullptr, false);
     else slot = ValueToDisplay(v);
   }
   return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
