@@ -7,6 +7,12 @@
 #include "common/uri.h"
 #include "sql2mongo/source.h"
 #include "sqlite/sqlite_source.h"
+#ifdef S2M_WITH_POSTGRES
+#include "postgres/postgres_source.h"
+#endif
+#ifdef S2M_WITH_MYSQL
+#include "mysql/mysql_source.h"
+#endif
 
 namespace sql2mongo {
 
@@ -31,12 +37,19 @@ Result<std::unique_ptr<Source>> OpenSource(const std::string& uri, const SourceO
     if (path.rfind("//", 0) == 0) path = path.substr(2);
     return OpenSqliteSource(path);
   }
+#ifdef S2M_WITH_POSTGRES
+  if (scheme == "postgresql" || scheme == "postgres") return OpenPostgresSource(uri, options);
+#endif
+#ifdef S2M_WITH_MYSQL
+  if (scheme == "mysql" || scheme == "mariadb") return OpenMysqlSource(uri, options);
+#endif
   if (scheme == "postgresql" || scheme == "postgres" || scheme == "mysql" || scheme == "mariadb")
     return Status::Error(StatusCode::kUsage,
-                         fmt::format("source {}: the {} connector is not built yet; this version reads sqlite:PATH",
-                                     RedactUri(uri), scheme));
+                         fmt::format("source {}: this build of sql2mongo has no {} connector (configure with "
+                                     "-DS2M_CONNECTORS=postgres;mysql)", RedactUri(uri), scheme));
   return Status::Error(StatusCode::kUsage,
-                       fmt::format("source '{}': unknown kind of source; use sqlite:PATH", RedactUri(uri)));
+                       fmt::format("source '{}': unknown kind of source; use sqlite:PATH, postgresql://... or "
+                                   "mysql://...", RedactUri(uri)));
 }
 
 }  // namespace sql2mongo
