@@ -15,7 +15,7 @@ namespace {
 class SqliteRowStream : public RowStream {
  public:
   SqliteRowStream(sqlite3* db, SqliteStatement stmt, std::vector<std::string> columns,
-                  std::vector<SqliteColumnKind> kinds, std::string table)
+                  std::vector<SqliteColumnType> kinds, std::string table)
       : db_(db), stmt_(std::move(stmt)), columns_(std::move(columns)), kinds_(std::move(kinds)), table_(std::move(table)) {}
 
   Result<bool> Next(RowBatch* batch, size_t max_rows) override {
@@ -43,7 +43,7 @@ class SqliteRowStream : public RowStream {
   sqlite3* db_;
   SqliteStatement stmt_;
   std::vector<std::string> columns_;
-  std::vector<SqliteColumnKind> kinds_;
+  std::vector<SqliteColumnType> kinds_;
   std::string table_;
   bool done_ = false;
 };
@@ -74,7 +74,7 @@ class SqliteSource : public Source {
 
   Result<std::unique_ptr<RowStream>> Scan(const ScanRequest& request) override {
     S2M_ASSIGN_OR_RETURN(TableInfo info, DescribeTable(request.table));
-    std::vector<SqliteColumnKind> kinds;
+    std::vector<SqliteColumnType> kinds;
     std::string sql = "SELECT ";
     for (size_t i = 0; i < request.columns.size(); ++i) {
       int index = info.ColumnIndex(request.columns[i]);

@@ -1,6 +1,9 @@
 #include "sqlite/sqlite_types.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <cmath>
 #include <limits>
@@ -17,9 +20,7 @@ DateTime FromJulianDay(double julian_day) {
 
 }  // namespace
 
-SqliteColumnKind ClassifySqliteDeclaredType(const std::string& declared_type) {
-  std::string t = declared_type;
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::toupper(c); });
+SqliteColumnKind ClassifyKind(const std::string& t) {
   if (t.empty()) return SqliteColumnKind::kDynamic;
   if (Contains(t, "BOOL")) return SqliteColumnKind::kBool;
   if (Contains(t, "DATE") || Contains(t, "TIMESTAMP")) return SqliteColumnKind::kDate;
@@ -32,7 +33,32 @@ SqliteColumnKind ClassifySqliteDeclaredType(const std::string& declared_type) {
   return SqliteColumnKind::kDynamic;  // NUMERIC affinity with an unknown name: follow each value
 }
 
-Value ReadSqliteValue(sqlite3_stmt* stmt, int index, SqliteColumnKind kind) {
+// The decimal text of `d` with `scale` digits after the point, when that is exact to the double's own
+// precision (0.99 in NUMERIC(10,2) -> "0.99", 1.0 -> "1.00", as PostgreSQL and MySQL would give it);
+// otherwise the shortest round-trip text, which never invents digits.
+std::string DecimalText(double d, int scale) {
+  if (scale >= 0 && scale <= 15 && std::fabs(d) < 1e15) {
+    std::string fixed = fmt::format("{:.{}f}", d, scale);
+    if (std::stod(fixed) == d) return fixed;
+  }
+  return ShortestDecimalText(d);
+}
+
+SqliteColumnType ClassifySqliteDeclaredType(const std::string& declared_type) {
+  std::string t = declared_type;
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::toupper(c); });
+  SqliteColumnType type;
+  type.kind = ClassifyKind(t);
+  size_t comma = t.find(',');
+  if (type.kind == SqliteColumnKind::kDecimal && comma != std::string::npos) {
+    int scale = std::atoi(t.c_str() + comma + 1);
+    if (scale >= 0) type.scale = scale;
+  }
+  return type;
+}
+
+Value ReadSqliteValue(sqlite3_stmt* stmt, int index, const SqliteColumnType& type) {
+  const SqliteColumnKind kind = type.kind;
   switch (sqlite3_column_type(stmt, index)) {
     case SQLITE_NULL:
       return Null{};
@@ -43,7 +69,7 @@ Value ReadSqliteValue(sqlite3_stmt* stmt, int index, SqliteColumnKind kind) {
           if (n == 0 || n == 1) return n == 1;
           break;
         case SqliteColumnKind::kDecimal:
-          return Decimal{std::to_string(n)};
+          return Decimal{type.scale > 0 ? std::to_string(n) + "." + std::string(type.scale, '0') : std::to_string(n)};
         case SqliteColumnKind::kDate:
           return DateTime{n * 1000};  // an integer in a date column is Unix seconds (SQLite's 'unixepoch')
         case SqliteColumnKind::kReal:
@@ -59,7 +85,7 @@ Value ReadSqliteValue(sqlite3_stmt* stmt, int index, SqliteColumnKind kind) {
     }
     case SQLITE_FLOAT: {
       double d = sqlite3_column_double(stmt, index);
-      if (kind == SqliteColumnKind::kDecimal && std::isfinite(d)) return Decimal{ShortestDecimalText(d)};
+      if (kind == SqliteColumnKind::kDecimal && std::isfinite(d)) return Decimal{DecimalText(d, type.scale)};
       if (kind == SqliteColumnKind::kDate) return FromJulianDay(d);
       return d;
     }

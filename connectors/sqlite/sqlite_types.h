@@ -14,10 +14,15 @@ namespace sql2mongo {
 // plus the names that carry meaning beyond affinity (BOOLEAN, DATE, DECIMAL).
 enum class SqliteColumnKind { kDynamic, kInteger, kReal, kDecimal, kText, kBlob, kBool, kDate };
 
-SqliteColumnKind ClassifySqliteDeclaredType(const std::string& declared_type);
+struct SqliteColumnType {
+  SqliteColumnKind kind = SqliteColumnKind::kDynamic;
+  int scale = -1;  // digits after the point of NUMERIC(p,s) / DECIMAL(p,s); -1 when not declared
+};
+
+SqliteColumnType ClassifySqliteDeclaredType(const std::string& declared_type);
 
 // Reads column `index` of the current row of `stmt`.
-Value ReadSqliteValue(sqlite3_stmt* stmt, int index, SqliteColumnKind kind);
+Value ReadSqliteValue(sqlite3_stmt* stmt, int index, const SqliteColumnType& type);
 
 // Binds a Value as parameter `index` (1-based).
 int BindSqliteValue(sqlite3_stmt* stmt, int index, const Value& value);

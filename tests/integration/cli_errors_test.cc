@@ -130,76 +130,76 @@ TEST(CliErrors, HelpAndVersion) {
   EXPECT_NE(version.output.find("sql2mongo 0."), std::string::npos) << version.output;
 }
 
+// Runs a one-collection mapping over a SQLite database built from `sql`, into a fresh target database.
+struct RejectRun {
+  CommandResult result;
+  std::string database;
+  std::vector<std::string> reject_lines;
+  std::string rejects;  // all lines joined
+};
+
+RejectRun RunOnSqlite(const std::string& name, const std::string& sql, const std::string& collections_json) {
+  RejectRun run;
+  std::string db = MakeSqliteDatabase(name + ".db", sql);
+  run.database = UniqueDatabase(name);
+  std::string mapping = WriteTempFile(name + ".json", "{ \"source\": \"sqlite:" + db + "\", \"target\": \"" +
+                                                          TargetBaseUri() + "/" + run.database +
+                                                          "\", \"collections\": " + collections_json + " }");
+  std::string rejects = WriteTempFile(name + ".rejects.jsonl", "");
+  run.result = RunMapping(mapping, "--drop --rejects " + ShellQuote(rejects));
+  std::ifstream in(rejects);
+  for (std::string line; std::getline(in, line);) {
+    run.reject_lines.push_back(line);
+    run.rejects += line + "\n";
+  }
+  return run;
+}
+
 TEST(Rejects, AValueThatCannotBeConvertedIsRejectedWithItsReasonAndTheRestIsWritten) {
-  std::string db = MakeSqliteDatabase("rejects.db",
-                                "CREATE TABLE item (id INTEGER PRIMARY KEY, qty TEXT);"
-                                "INSERT INTO item VALUES (1, '5'), (2, 'five'), (3, '7');");
-  std::string database = UniqueDatabase("rejects");
-  std::string mapping = WriteTempFile(
-      "rejects.json", "{ \"source\": \"sqlite:" + db + "\", \"target\": \"" + TargetBaseUri() + "/" + database +
-                          "\", \"collections\": { \"items\": { \"from\": \"item\", "
-                          "\"fields\": { \"qty\": { \"column\": \"qty\", \"type\": \"int32\" } } } } }");
-  std::string rejects = WriteTempFile("rejects.jsonl", "");
-  CommandResult r = RunMapping(mapping, "--drop --rejects " + ShellQuote(rejects));
-  EXPECT_EQ(r.exit_code, 1) << r.output;  // rejected rows make the run exit 1
-  EXPECT_NE(r.output.find("1 rows or documents were rejected"), std::string::npos) << r.output;
-  auto docs = FindDocuments(database, "items");
+  RejectRun run = RunOnSqlite("convert",
+                              "CREATE TABLE item (id INTEGER PRIMARY KEY, qty TEXT);"
+                              "INSERT INTO item VALUES (1, '5'), (2, 'five'), (3, '7');",
+                              R"({ "items": { "from": "item", "fields": { "qty": { "column": "qty", "type": "int32" } } } })");
+  EXPECT_EQ(run.result.exit_code, 1) << run.result.output;  // rejected rows make the run exit 1
+  EXPECT_NE(run.result.output.find("1 rows or documents were rejected"), std::string::npos) << run.result.output;
+  auto docs = FindDocuments(run.database, "items");
   ASSERT_EQ(docs.size(), 2u);
   EXPECT_EQ(Integer(docs[0].get(), "qty"), 5);
   EXPECT_EQ(Integer(docs[1].get(), "_id"), 3);
-  std::ifstream in(rejects);
-  std::string line, all;
-  int lines = 0;
-  while (std::getline(in, line)) {
-    ++lines;
-    all += line;
-  }
-  EXPECT_EQ(lines, 1);
-  EXPECT_NE(all.find("\"collection\":\"items\""), std::string::npos) << all;
-  EXPECT_NE(all.find("column item.qty: cannot convert 'five' to int32"), std::string::npos) << all;
-  EXPECT_NE(all.find("\"qty\":\"five\""), std::string::npos) << all;  // the source row travels with it
-  DropDatabase(database);
+  ASSERT_EQ(run.reject_lines.size(), 1u);
+  EXPECT_NE(run.rejects.find("\"collection\":\"items\""), std::string::npos) << run.rejects;
+  EXPECT_NE(run.rejects.find("column item.qty: cannot convert 'five' to int32"), std::string::npos) << run.rejects;
+  EXPECT_NE(run.rejects.find("\"qty\":\"five\""), std::string::npos) << run.rejects;  // the source row travels with it
+  DropDatabase(run.database);
 }
 
 TEST(Rejects, DocumentsTheServerRefusesAreRejectedWithTheServersReason) {
   // _id from a column with duplicates: the server keeps the first and refuses the others.
-  std::string db = MakeSqliteDatabase("dups.db",
-                                "CREATE TABLE visit (id INTEGER PRIMARY KEY, who TEXT);"
-                                "INSERT INTO visit VALUES (1, 'ann'), (2, 'bob'), (3, 'ann'), (4, 'cy');");
-  std::string database = UniqueDatabase("dups");
-  std::string mapping = WriteTempFile(
-      "dups.json", "{ \"source\": \"sqlite:" + db + "\", \"target\": \"" + TargetBaseUri() + "/" + database +
-                       "\", \"collections\": { \"people\": { \"from\": \"visit\", \"_id\": \"who\" } } }");
-  std::string rejects = WriteTempFile("dups.jsonl", "");
-  CommandResult r = RunMapping(mapping, "--drop --rejects " + ShellQuote(rejects));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\npeople +4 +0 +3 +1 )"))) << r.output;
-  EXPECT_EQ(CountDocuments(database, "people"), 3);
-  std::ifstream in(rejects);
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(all.find("\"_id\":\"ann\""), std::string::npos) << all;
-  EXPECT_NE(all.find("target refused the document"), std::string::npos) << all;
-  EXPECT_NE(all.find("duplicate key"), std::string::npos) << all;
-  DropDatabase(database);
+  RejectRun run = RunOnSqlite("dups",
+                              "CREATE TABLE visit (id INTEGER PRIMARY KEY, who TEXT);"
+                              "INSERT INTO visit VALUES (1, 'ann'), (2, 'bob'), (3, 'ann'), (4, 'cy');",
+                              R"({ "people": { "from": "visit", "_id": "who" } })");
+  EXPECT_EQ(run.result.exit_code, 1) << run.result.output;
+  EXPECT_TRUE(std::regex_search(run.result.output, std::regex(R"(\npeople +4 +0 +3 +1 )"))) << run.result.output;
+  EXPECT_EQ(CountDocuments(run.database, "people"), 3);
+  ASSERT_EQ(run.reject_lines.size(), 1u);
+  EXPECT_NE(run.rejects.find("\"_id\":\"ann\""), std::string::npos) << run.rejects;
+  EXPECT_NE(run.rejects.find("target refused the document"), std::string::npos) << run.rejects;
+  EXPECT_NE(run.rejects.find("duplicate key"), std::string::npos) << run.rejects;
+  DropDatabase(run.database);
 }
 
 TEST(Rejects, ADocumentOver16MiBIsRejectedNotSent) {
-  std::string db = MakeSqliteDatabase("big.db",
-                                "CREATE TABLE blob (id INTEGER PRIMARY KEY, data BLOB);"
-                                "INSERT INTO blob VALUES (1, zeroblob(100)), (2, zeroblob(17 * 1024 * 1024));");
-  std::string database = UniqueDatabase("big");
-  std::string mapping = WriteTempFile(
-      "big.json", "{ \"source\": \"sqlite:" + db + "\", \"target\": \"" + TargetBaseUri() + "/" + database +
-                      "\", \"collections\": { \"blobs\": { \"from\": \"blob\" } } }");
-  std::string rejects = WriteTempFile("big.jsonl", "");
-  CommandResult r = RunMapping(mapping, "--drop --rejects " + ShellQuote(rejects));
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_EQ(CountDocuments(database, "blobs"), 1);
-  std::ifstream in(rejects);
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(all.find("over MongoDB's 16 MiB limit"), std::string::npos) << all;
-  EXPECT_NE(all.find("\"_id\":2"), std::string::npos) << all;
-  DropDatabase(database);
+  RejectRun run = RunOnSqlite("big",
+                              "CREATE TABLE blob (id INTEGER PRIMARY KEY, data BLOB);"
+                              "INSERT INTO blob VALUES (1, zeroblob(100)), (2, zeroblob(17 * 1024 * 1024));",
+                              R"({ "blobs": { "from": "blob" } })");
+  EXPECT_EQ(run.result.exit_code, 1) << run.result.output;
+  EXPECT_EQ(CountDocuments(run.database, "blobs"), 1);
+  ASSERT_EQ(run.reject_lines.size(), 1u);
+  EXPECT_NE(run.rejects.find("over MongoDB's 16 MiB limit"), std::string::npos) << run.rejects;
+  EXPECT_NE(run.rejects.find("\"_id\":2"), std::string::npos) << run.rejects;
+  DropDatabase(run.database);
 }
 
 }  // namespace

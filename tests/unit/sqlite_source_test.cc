@@ -81,7 +81,7 @@ TEST(SqliteSource, ValuesFollowDeclaredTypesAndEachValuesStorageClass) {
   EXPECT_EQ(rows.at(0, 9), Value(int32_t{42}));
   // An INTEGER column holding text keeps the text: SQLite allowed it, so it is the data.
   EXPECT_EQ(rows.at(1, 1), Value(std::string("not a number")));
-  EXPECT_EQ(rows.at(1, 2), Value(Decimal{"12"}));
+  EXPECT_EQ(rows.at(1, 2), Value(Decimal{"12.00"}));  // NUMERIC(10,2): the declared scale
   // SQLite itself stores a REAL with no fraction as an integer on disk, so -0.0 comes back as 0.0.
   EXPECT_EQ(rows.at(1, 3), Value(0.0));
   EXPECT_EQ(rows.at(1, 4), Value(std::string("")));            // empty string is not NULL
@@ -95,6 +95,24 @@ TEST(SqliteSource, ValuesFollowDeclaredTypesAndEachValuesStorageClass) {
   EXPECT_EQ(rows.at(2, 5), Value(int32_t{7}));                 // not 0/1: kept as the number it is
   EXPECT_EQ(rows.at(2, 7), Value(DateTime{0}));                // integers in a date column are Unix seconds
   EXPECT_EQ(rows.at(2, 9), Value(1.5));
+}
+
+TEST(SqliteSource, DeclaredDecimalScaleGivesTheDigitsAServerWould) {
+  std::string path = MakeSqliteDatabase("scale.db", R"(
+    CREATE TABLE p (id INTEGER PRIMARY KEY, price NUMERIC(10,2), rate DECIMAL(12, 4));
+    INSERT INTO p VALUES (1, 0.99, 0.1), (2, 1, 2), (3, 13.86, 0.123456789);
+  )");
+  auto source = Open(path);
+  ScanRequest request{"p", {"price", "rate"}};
+  request.order_by = {{"id", false}};
+  RowBatch rows = ReadAll(*source, request);
+  ASSERT_EQ(rows.rows(), 3u);
+  EXPECT_EQ(rows.at(0, 0), Value(Decimal{"0.99"}));
+  EXPECT_EQ(rows.at(0, 1), Value(Decimal{"0.1000"}));
+  EXPECT_EQ(rows.at(1, 0), Value(Decimal{"1.00"}));       // stored as integer 1 by SQLite
+  EXPECT_EQ(rows.at(1, 1), Value(Decimal{"2.0000"}));
+  EXPECT_EQ(rows.at(2, 0), Value(Decimal{"13.86"}));
+  EXPECT_EQ(rows.at(2, 1), Value(Decimal{"0.123456789"}));  // more digits than declared: kept, not rounded
 }
 
 TEST(SqliteSource, KeyFiltersAndOrderBy) {
