@@ -14,6 +14,7 @@ struct RunOptions {
   size_t batch_size = 1000;            // root rows read and documents written per batch
   size_t batch_bytes = 16 << 20;       // a write batch is cut once its documents reach this many bytes
   bool drop = false;                   // replace the target collections
+  int writers = 2;                     // batches written at once (the sink may allow fewer)
   std::string rejects_file;            // JSON lines, one per rejected row or document
 };
 

@@ -34,12 +34,20 @@ class Sink {
   virtual std::string DisplayName() const = 0;  // password removed
   // Checks the target answers and readies the collections; drop=true replaces them.
   virtual Status Prepare(const std::vector<std::string>& collections, bool drop) = 0;
-  // Writes the documents (not thread-safe). A document the server refuses is reported in the outcome;
-  // a failed Status means the batch's fate is unknown (connection lost) and the run must stop.
+  // Writes the documents; thread-safe (sinks serialize or pool internally). A document the target
+  // refuses is reported in the outcome; a failed Status means the batch's fate is unknown (connection
+  // lost) and the run must stop.
   virtual Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) = 0;
 };
 
-// "mongodb://..." (also mongodb+srv). Other schemes come with the file sinks.
-Result<std::unique_ptr<Sink>> OpenSink(const std::string& uri);
+struct SinkOptions {
+  int writers = 2;  // concurrent bulk inserts into a MongoDB target
+};
+
+// "mongodb://HOST:PORT/DB" (also mongodb+srv), "null:" (build and discard: the pipeline's own capacity),
+// "jsonl:PATH" (Extended JSON, one document a line: PATH.jsonl one file, else a folder with one file per
+// collection; "?canonical" for canonical Extended JSON), "dump:DIR" (mongodump layout DIR/<db>/<coll>.bson
+// + .metadata.json, for mongorestore; "?db=NAME", default "sql2mongo").
+Result<std::unique_ptr<Sink>> OpenSink(const std::string& uri, const SinkOptions& options = {});
 
 }  // namespace sql2mongo

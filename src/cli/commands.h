@@ -25,6 +25,8 @@ struct RunArguments {
   std::string password_file;
   bool drop = false;
   size_t batch_size = 1000;
+  int threads = 0;  // 0: one per core
+  int writers = 2;
 };
 void AddRunCommand(CLI::App& app, RunArguments* arguments);
 int RunCommand(const RunArguments& arguments);

@@ -2,7 +2,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <tbb/global_control.h>
+
 #include <filesystem>
+#include <optional>
 #include <fstream>
 
 #include "cli/commands.h"
@@ -18,10 +21,16 @@ void AddRunCommand(CLI::App& app, RunArguments* arguments) {
   CLI::App* run = app.add_subcommand("run", "Migrate: read the source, build documents, write them to the target");
   run->add_option("mapping", arguments->mapping_file, "Mapping file (JSON, comments allowed)")->required();
   run->add_option("--source", arguments->source_uri, "Source URI, overrides the mapping's (sqlite:PATH)");
-  run->add_option("--target", arguments->target_uri, "Target URI, overrides the mapping's (mongodb://HOST:PORT/DB)");
+  run->add_option("--target", arguments->target_uri,
+                  "Target URI, overrides the mapping's: mongodb://HOST:PORT/DB, null:, jsonl:PATH, dump:DIR");
   run->add_flag("--drop", arguments->drop, "Drop the target collections first, replacing them");
   run->add_option("--batch-size", arguments->batch_size, "Rows read and documents inserted per batch")
       ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  run->add_option("--threads", arguments->threads, "Threads building documents (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  run->add_option("--writers", arguments->writers, "Batches inserted into MongoDB at once")
+      ->check(CLI::Range(1, 64))
       ->capture_default_str();
   run->add_option("--password-file", arguments->password_file,
                   "File holding the source database password (else PGPASSWORD / MYSQL_PWD, else the URI)")
@@ -59,12 +68,19 @@ int RunCommand(const RunArguments& arguments) {
   // reported without writing anything.
   Result<Plan> plan = BuildPlan(mapping.value(), **source);
   if (!plan.ok()) return report(plan.status());
-  Result<std::unique_ptr<Sink>> sink = OpenSink(mapping->target_uri);
+  SinkOptions sink_options;
+  sink_options.writers = arguments.writers;
+  Result<std::unique_ptr<Sink>> sink = OpenSink(mapping->target_uri, sink_options);
   if (!sink.ok()) return report(sink.status());
 
   RunOptions options;
   options.batch_size = arguments.batch_size;
   options.drop = arguments.drop;
+  options.writers = arguments.writers;
+  // Caps every TBB stage of the run; the pipeline's own threads come from this arena.
+  std::optional<tbb::global_control> thread_limit;
+  if (arguments.threads > 0)
+    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(arguments.threads));
   options.rejects_file = arguments.rejects_file.empty()
                              ? std::filesystem::path(arguments.mapping_file).stem().string() + ".rejects.jsonl"
                              : arguments.rejects_file;

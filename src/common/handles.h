@@ -35,7 +35,26 @@ struct MongoBulkDeleter {
 struct MongoCursorDeleter {
   void operator()(mongoc_cursor_t* cursor) const { mongoc_cursor_destroy(cursor); }
 };
+struct MongoClientPoolDeleter {
+  void operator()(mongoc_client_pool_t* pool) const { mongoc_client_pool_destroy(pool); }
+};
 using MongoUri = std::unique_ptr<mongoc_uri_t, MongoUriDeleter>;
+using MongoClientPool = std::unique_ptr<mongoc_client_pool_t, MongoClientPoolDeleter>;
+
+// A client borrowed from a pool for one scope; mongoc_client_pool_pop blocks while all are lent out,
+// which is what bounds the number of concurrent writers.
+class PooledClient {
+ public:
+  explicit PooledClient(mongoc_client_pool_t* pool) : pool_(pool), client_(mongoc_client_pool_pop(pool)) {}
+  ~PooledClient() { mongoc_client_pool_push(pool_, client_); }
+  PooledClient(const PooledClient&) = delete;
+  PooledClient& operator=(const PooledClient&) = delete;
+  mongoc_client_t* get() const { return client_; }
+
+ private:
+  mongoc_client_pool_t* pool_;
+  mongoc_client_t* client_;
+};
 using MongoClient = std::unique_ptr<mongoc_client_t, MongoClientDeleter>;
 using MongoCollection = std::unique_ptr<mongoc_collection_t, MongoCollectionDeleter>;
 using MongoBulk = std::unique_ptr<mongoc_bulk_operation_t, MongoBulkDeleter>;

@@ -126,6 +126,13 @@ class PlanBuilder {
       for (const auto& column : table.columns) {
         if (std::find(excluded.begin(), excluded.end(), column.name) != excluded.end()) continue;
         if (std::find(skip.begin(), skip.end(), column.name) != skip.end()) continue;
+        // Keys are not validated again on insert (that costs ~1 us a document), so a column name that
+        // would make an invalid or ambiguous key is stopped here.
+        if (column.name.empty() || column.name[0] == '$' || column.name.find('.') != std::string::npos)
+          return MappingError(mapping_.PlaceOf(pointer + "/from"),
+                              fmt::format("column '{}' of table '{}' cannot be a field name as it is ('.' would "
+                                          "nest, '$' is reserved); list the columns in \"fields\" and give it a "
+                                          "path, or \"exclude\" it", column.name, table.name));
         ShapeNode node;
         node.kind = ShapeNode::Kind::kField;
         node.column = NeedColumn(plan, column.name);

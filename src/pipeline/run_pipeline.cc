@@ -5,7 +5,9 @@
 #include <tbb/parallel_pipeline.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "common/handles.h"
@@ -19,8 +21,9 @@ namespace {
 
 // MongoDB's limit for one document (BSON maxBsonObjectSize).
 constexpr size_t kMaxDocumentBytes = 16 * 1024 * 1024;
-// Batches in flight between the stages: enough to keep reader, builders and writer busy at once.
-constexpr size_t kBatchesInFlight = 4;
+// Batches in flight between the stages beyond one per writer: enough to keep the reader and the
+// builders busy while the writers wait on the target. Memory is bounded by this times the batch size.
+constexpr size_t kSpareBatchesInFlight = 3;
 
 struct Work {
   RowBatch rows;
@@ -73,7 +76,7 @@ class CollectionRun {
     S2M_ASSIGN_OR_RETURN(stream_, source_.Scan(request));
 
     tbb::parallel_pipeline(
-        kBatchesInFlight,
+        kSpareBatchesInFlight + static_cast<size_t>(std::max(1, options_.writers)),
         tbb::make_filter<void, Work*>(tbb::filter_mode::serial_in_order,
                                       [this](tbb::flow_control& control) -> Work* {
                                         Work* work = Read();
@@ -81,7 +84,8 @@ class CollectionRun {
                                         return work;
                                       }) &
             tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel, [this](Work* work) { return Build(work); }) &
-            tbb::make_filter<Work*, void>(tbb::filter_mode::serial_in_order, [this](Work* work) { Write(work); }));
+            // Parallel: the sink bounds how many writes really run at once (--writers; files take one).
+            tbb::make_filter<Work*, void>(tbb::filter_mode::parallel, [this](Work* work) { Write(work); }));
     return error_;
   }
 
@@ -115,11 +119,14 @@ class CollectionRun {
     return work;
   }
 
-  // Serial: one writer, in read order.
+  // Parallel: several batches may be written at once; counters and rejects are guarded.
   void Write(Work* raw) {
     std::unique_ptr<Work> work(raw);
-    counters_.missing_parents += work->build.missing_parents;
-    counters_.documents_built += work->documents.size();
+    {
+      std::lock_guard<std::mutex> lock(counters_mutex_);
+      counters_.missing_parents += work->build.missing_parents;
+      counters_.documents_built += work->documents.size();
+    }
     for (const auto& reject : work->rejects) RecordReject(reject);
     if (failed_.load()) return;
 
@@ -150,30 +157,37 @@ class CollectionRun {
       batch->clear();
       return false;
     }
-    counters_.documents_written += outcome->written;
-    size_t refused_bytes = 0;
+    uint64_t bytes = 0;
+    for (const auto& doc : *batch) bytes += doc->len;
     for (const auto& refusal : outcome->refused) {
       const bson_t* doc = (*batch)[refusal.index].get();
-      refused_bytes += doc->len;
+      bytes -= doc->len;
       RecordReject(RejectRecord{plan_.name, "write", DocumentIdJson(doc), "target refused the document: " + refusal.reason,
                                 DocumentJson(doc)});
     }
-    for (const auto& doc : *batch) counters_.bytes_written += doc->len;
-    counters_.bytes_written -= refused_bytes;
+    {
+      std::lock_guard<std::mutex> lock(counters_mutex_);
+      counters_.documents_written += outcome->written;
+      counters_.bytes_written += bytes;
+    }
     batch->clear();
     return true;
   }
 
   void RecordReject(const RejectRecord& record) {
-    ++counters_.rejected;
-    if (counters_.rejected <= 3) spdlog::warn("rejected {} _id {}: {}", record.collection, record.id_json, record.reason);
+    uint64_t rejected;
+    {
+      std::lock_guard<std::mutex> lock(counters_mutex_);
+      rejected = ++counters_.rejected;
+    }
+    if (rejected <= 3) spdlog::warn("rejected {} _id {}: {}", record.collection, record.id_json, record.reason);
     Status written = rejects_.Write(record);
     if (!written.ok()) Fail(written);
   }
 
   Work* Fail(const Status& status) {
-    bool expected = false;
-    if (failed_.compare_exchange_strong(expected, true)) error_ = status;
+    std::lock_guard<std::mutex> lock(counters_mutex_);
+    if (!failed_.exchange(true)) error_ = status;
     return nullptr;
   }
 
@@ -184,6 +198,7 @@ class CollectionRun {
   RejectWriter& rejects_;
   CollectionCounters& counters_;
   std::unique_ptr<RowStream> stream_;
+  std::mutex counters_mutex_;  // guards counters_ and error_ once writes run in parallel
   std::atomic<bool> failed_{false};
   Status error_;
 };

@@ -106,6 +106,24 @@ TEST_F(PlanBuilderTest, NameErrorsArePlacedAndSuggested) {
             std::string::npos);
 }
 
+TEST(PlanBuilder, ColumnNamesThatWouldBeBadKeysMustBeMappedExplicitly) {
+  std::string db = testing::MakeSqliteDatabase("keys.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, \"a.b\" TEXT, c TEXT);");
+  auto source = OpenSource("sqlite:" + db);
+  ASSERT_TRUE(source.ok());
+  auto all = ParseMappingText(R"({"collections": {"c": {"from": "t"}}})", "m.json");
+  ASSERT_TRUE(all.ok());
+  auto plan = BuildPlan(all.value(), **source);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("column 'a.b' of table 't' cannot be a field name as it is"), std::string::npos)
+      << plan.status().message();
+  auto explicit_fields = ParseMappingText(R"({"collections": {"c": {"from": "t", "fields": {"a_b": "a.b"}}}})", "m.json");
+  ASSERT_TRUE(explicit_fields.ok());
+  EXPECT_TRUE(BuildPlan(explicit_fields.value(), **source).ok());
+  auto excluded = ParseMappingText(R"({"collections": {"c": {"from": "t", "exclude": ["a.b"]}}})", "m.json");
+  ASSERT_TRUE(excluded.ok());
+  EXPECT_TRUE(BuildPlan(excluded.value(), **source).ok());
+}
+
 TEST_F(PlanBuilderTest, ShapeConflictsAreErrors) {
   EXPECT_NE(Error(R"("c": {"from": "Customer", "fields": {"name": "FirstName", "name.last": "LastName"}})")
                 .find("nests under 'name', which is already a value"),

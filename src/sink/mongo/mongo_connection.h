@@ -18,6 +18,14 @@ struct MongoConnection {
 // unless the URI sets its own, and pings the server. Errors name the URI with its password removed.
 Result<MongoConnection> ConnectMongo(const std::string& uri);
 
+// The same checks, for a pool of at most `max_clients` clients (one per concurrent writer).
+struct MongoPoolConnection {
+  MongoClientPool pool;
+  std::string database;
+  std::string display_uri;
+};
+Result<MongoPoolConnection> ConnectMongoPool(const std::string& uri, int max_clients);
+
 // Calls mongoc_init() once per process (libmongoc requires it before any other call).
 void EnsureMongocInitialized();
 

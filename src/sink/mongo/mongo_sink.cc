@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <map>
 
 #include "common/handles.h"
 #include "sink/mongo/mongo_connection.h"
@@ -38,19 +37,24 @@ std::vector<DocumentRefusal> WriteErrors(const bson_t* reply) {
 
 class MongoSink : public Sink {
  public:
-  explicit MongoSink(MongoConnection connection) : connection_(std::move(connection)) {}
+  explicit MongoSink(MongoPoolConnection connection) : connection_(std::move(connection)) {
+    // Client-side validation costs ~1 us a document (PERFORMANCE-NOTES.md) and checks what the plan
+    // builder already guarantees: keys come from the mapping or from column names checked at plan time,
+    // and the document builder validates every string's UTF-8.
+    BSON_APPEND_BOOL(insert_options_.get(), "validate", false);
+  }
 
   std::string DisplayName() const override { return connection_.display_uri; }
 
   Status Prepare(const std::vector<std::string>& collections, bool drop) override {
+    if (!drop) return Status::Ok();
+    PooledClient client(connection_.pool.get());
     for (const auto& name : collections) {
-      mongoc_collection_t* raw =
-          mongoc_client_get_collection(connection_.client.get(), connection_.database.c_str(), name.c_str());
-      collections_[name] = MongoCollection(raw);
-      if (!drop) continue;
+      MongoCollection collection(
+          mongoc_client_get_collection(client.get(), connection_.database.c_str(), name.c_str()));
       bson_error_t error;
       // "ns not found" (26) only means there was nothing to drop.
-      if (!mongoc_collection_drop(raw, &error) && error.code != 26 &&
+      if (!mongoc_collection_drop(collection.get(), &error) && error.code != 26 &&
           std::string(error.message).find("ns not found") == std::string::npos)
         return Status::Error(StatusCode::kTargetError,
                              fmt::format("target {}: cannot drop collection '{}': {}", DisplayName(), name, error.message));
@@ -58,21 +62,23 @@ class MongoSink : public Sink {
     return Status::Ok();
   }
 
+  // Thread-safe: each call borrows its own client from the pool, so --writers N calls run at once.
   Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
     WriteOutcome outcome;
     if (documents.empty()) return outcome;
-    mongoc_collection_t* target = Collection(collection);
+    PooledClient client(connection_.pool.get());
+    MongoCollection target(mongoc_client_get_collection(client.get(), connection_.database.c_str(), collection.c_str()));
     ScopedBson bulk_options;
     // Unordered: one refused document does not stop the others, and the server may apply them in parallel.
     BSON_APPEND_BOOL(bulk_options.get(), "ordered", false);
-    MongoBulk bulk(mongoc_collection_create_bulk_operation_with_opts(target, bulk_options.get()));
+    MongoBulk bulk(mongoc_collection_create_bulk_operation_with_opts(target.get(), bulk_options.get()));
     // Positions in `documents` of what the bulk holds: a document the driver refuses before sending is
     // not in the bulk, so the server's writeErrors indices must be mapped back.
     std::vector<size_t> positions;
     positions.reserve(documents.size());
     for (size_t i = 0; i < documents.size(); ++i) {
       bson_error_t error;
-      if (mongoc_bulk_operation_insert_with_opts(bulk.get(), documents[i].get(), nullptr, &error)) {
+      if (mongoc_bulk_operation_insert_with_opts(bulk.get(), documents[i].get(), insert_options_.get(), &error)) {
         positions.push_back(i);
       } else {
         outcome.refused.push_back(DocumentRefusal{i, fmt::format("refused by the driver before sending: {}", error.message)});
@@ -101,23 +107,14 @@ class MongoSink : public Sink {
   }
 
  private:
-  mongoc_collection_t* Collection(const std::string& name) {
-    auto it = collections_.find(name);
-    if (it != collections_.end()) return it->second.get();
-    mongoc_collection_t* raw =
-        mongoc_client_get_collection(connection_.client.get(), connection_.database.c_str(), name.c_str());
-    collections_[name] = MongoCollection(raw);
-    return raw;
-  }
-
-  MongoConnection connection_;
-  std::map<std::string, MongoCollection> collections_;
+  MongoPoolConnection connection_;
+  ScopedBson insert_options_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Sink>> OpenMongoSink(const std::string& uri) {
-  S2M_ASSIGN_OR_RETURN(MongoConnection connection, ConnectMongo(uri));
+Result<std::unique_ptr<Sink>> OpenMongoSink(const std::string& uri, int writers) {
+  S2M_ASSIGN_OR_RETURN(MongoPoolConnection connection, ConnectMongoPool(uri, writers));
   return std::unique_ptr<Sink>(std::make_unique<MongoSink>(std::move(connection)));
 }
 

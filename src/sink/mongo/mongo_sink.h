@@ -8,6 +8,7 @@
 
 namespace sql2mongo {
 
-Result<std::unique_ptr<Sink>> OpenMongoSink(const std::string& uri);
+// `writers`: how many bulk inserts may run at once (the client pool's size).
+Result<std::unique_ptr<Sink>> OpenMongoSink(const std::string& uri, int writers);
 
 }  // namespace sql2mongo

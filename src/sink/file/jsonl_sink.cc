@@ -1,0 +1,65 @@
+#include <fmt/format.h>
+
+#include "common/handles.h"
+#include "sink/file/file_sinks.h"
+#include "sink/file/output_file.h"
+
+namespace sql2mongo {
+namespace {
+
+class JsonlSink : public Sink {
+ public:
+  JsonlSink(std::string path, bool canonical) : path_(std::move(path)), canonical_(canonical) {
+    single_file_ = path_.ends_with(".jsonl") || path_.ends_with(".json");
+  }
+
+  std::string DisplayName() const override { return "jsonl:" + path_; }
+
+  Status Prepare(const std::vector<std::string>& collections, bool) override {
+    // Files are always replaced: appending to an earlier run's output would duplicate documents.
+    std::lock_guard<std::mutex> lock(files_.mutex());
+    for (const auto& name : collections) {
+      Result<FILE*> file = files_.Open(PathFor(name));
+      if (!file.ok()) return file.status();
+    }
+    return Status::Ok();
+  }
+
+  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
+    std::string text;
+    for (const auto& doc : documents) {
+      size_t length = 0;
+      BsonString json(canonical_ ? bson_as_canonical_extended_json(doc.get(), &length)
+                                 : bson_as_relaxed_extended_json(doc.get(), &length));
+      text.append(json.get(), length);
+      text.push_back('\n');
+    }
+    std::string path = PathFor(collection);
+    std::lock_guard<std::mutex> lock(files_.mutex());
+    S2M_ASSIGN_OR_RETURN(FILE* file, files_.Open(path));
+    S2M_RETURN_IF_ERROR(files_.Append(file, path, text.data(), text.size()));
+    WriteOutcome outcome;
+    outcome.written = documents.size();
+    return outcome;
+  }
+
+ private:
+  std::string PathFor(const std::string& collection) const {
+    return single_file_ ? path_ : path_ + "/" + collection + ".jsonl";
+  }
+
+  std::string path_;
+  bool canonical_;
+  bool single_file_;
+  OutputFiles files_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> OpenJsonlSink(const std::string& path, bool canonical) {
+  if (path.empty())
+    return Status::Error(StatusCode::kUsage, "jsonl: needs a path: jsonl:out.jsonl (one file) or jsonl:DIR");
+  return std::unique_ptr<Sink>(std::make_unique<JsonlSink>(path, canonical));
+}
+
+}  // namespace sql2mongo
