@@ -61,6 +61,50 @@ std::string DocumentJson(const bson_t* doc) {
   return json ? json.get() : "";
 }
 
+// "largest: invoices (12000 items, 15.2 MB), notes (1.1 MB)": the top-level fields that make a document
+// too big, so the user knows which embed to trim.
+std::string LargestFields(const bson_t* doc) {
+  struct Field {
+    std::string key;
+    uint32_t bytes;
+    uint32_t items;  // for arrays
+    bool is_array;
+  };
+  std::vector<Field> fields;
+  bson_iter_t it;
+  if (!bson_iter_init(&it, doc)) return "unreadable";
+  while (bson_iter_next(&it)) {
+    uint32_t length = 0;
+    const uint8_t* data = nullptr;
+    Field f{bson_iter_key(&it), 0, 0, false};
+    if (BSON_ITER_HOLDS_ARRAY(&it) || BSON_ITER_HOLDS_DOCUMENT(&it)) {
+      f.is_array = BSON_ITER_HOLDS_ARRAY(&it);
+      if (f.is_array) bson_iter_array(&it, &length, &data);
+      else bson_iter_document(&it, &length, &data);
+      f.bytes = length;
+      bson_iter_t child;
+      if (f.is_array && bson_iter_recurse(&it, &child)) {
+        while (bson_iter_next(&child)) ++f.items;
+      }
+    } else if (BSON_ITER_HOLDS_BINARY(&it)) {
+      bson_subtype_t subtype;
+      bson_iter_binary(&it, &subtype, &length, &data);
+      f.bytes = length;
+    } else if (BSON_ITER_HOLDS_UTF8(&it)) {
+      bson_iter_utf8(&it, &length);
+      f.bytes = length;
+    }
+    fields.push_back(std::move(f));
+  }
+  std::sort(fields.begin(), fields.end(), [](const Field& a, const Field& b) { return a.bytes > b.bytes; });
+  std::string out = "largest fields:";
+  for (size_t i = 0; i < fields.size() && i < 3; ++i) {
+    out += fmt::format("{} {} ({}{:.1f} MB)", i ? "," : "", fields[i].key,
+                       fields[i].is_array ? fmt::format("{} items, ", fields[i].items) : "", fields[i].bytes / 1e6);
+  }
+  return out;
+}
+
 class CollectionRun {
  public:
   CollectionRun(const CollectionPlan& plan, Source& source, Sink& sink, const RunOptions& options,
@@ -135,8 +179,9 @@ class CollectionRun {
     for (auto& doc : work->documents) {
       if (doc->len > kMaxDocumentBytes) {
         RecordReject(RejectRecord{plan_.name, "write", DocumentIdJson(doc.get()),
-                                  fmt::format("document is {} bytes, over MongoDB's 16 MiB limit; embed fewer rows "
-                                              "(a \"where\" on the embed) or reference them instead", doc->len),
+                                  fmt::format("document is {} bytes, over MongoDB's 16 MiB limit ({}); embed fewer "
+                                              "rows (a \"where\" on the embed) or reference them instead",
+                                              doc->len, LargestFields(doc.get())),
                                   ""});
         continue;
       }
