@@ -106,6 +106,19 @@ class SqliteSource : public Source {
                                                         : "(" + columns + ") IN (VALUES " + placeholders + ")");
       }
     }
+    if (request.missing_parent) {
+      const MissingParentFilter& filter = *request.missing_parent;
+      std::string table = QuoteSqliteIdentifier(info.name);
+      std::string match;
+      for (size_t i = 0; i < filter.columns.size(); ++i) {
+        std::string column = table + "." + QuoteSqliteIdentifier(filter.columns[i]);
+        conditions.push_back(column + " IS NOT NULL");
+        match += fmt::format("{}s2m_parent.{} = {}", i ? " AND " : "", QuoteSqliteIdentifier(filter.parent_columns[i]), column);
+      }
+      // The alias keeps a self-reference (employee -> employee) unambiguous.
+      conditions.push_back(fmt::format("NOT EXISTS (SELECT 1 FROM {} AS s2m_parent WHERE {})",
+                                       QuoteSqliteIdentifier(filter.parent_table), match));
+    }
     for (size_t i = 0; i < conditions.size(); ++i) sql += (i ? " AND " : " WHERE ") + conditions[i];
     for (size_t i = 0; i < request.order_by.size(); ++i) {
       sql += (i ? ", " : " ORDER BY ") + QuoteSqliteIdentifier(request.order_by[i].column) +

@@ -46,11 +46,20 @@ struct KeyFilter {
   std::vector<std::vector<Value>> keys;
 };
 
+// Keeps only the rows whose `columns` are all non-NULL and equal no row of `parent_table` on
+// `parent_columns`: child rows whose parent does not exist (orphans), which an embed can never place.
+struct MissingParentFilter {
+  std::vector<std::string> columns;
+  std::string parent_table;
+  std::vector<std::string> parent_columns;
+};
+
 struct ScanRequest {
   std::string table;
   std::vector<std::string> columns;  // read in this order; RowBatch columns match
   std::string where;                 // SQL condition from the mapping, in the source's dialect; may be empty
   std::optional<KeyFilter> key_filter;
+  std::optional<MissingParentFilter> missing_parent;
   std::vector<OrderTerm> order_by;
 };
 

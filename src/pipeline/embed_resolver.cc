@@ -2,25 +2,26 @@
 
 #include <fmt/format.h>
 
-#include <unordered_set>
-
 namespace sql2mongo {
 namespace {
 
-Status ResolveOne(Source& source, const EmbedPlan& embed, const RowBatch& parents, ResolvedEmbed* out,
-                  uint64_t* embedded_rows) {
-  // Distinct non-NULL parent keys, in first-seen order.
-  std::unordered_set<std::string> seen;
-  std::vector<std::vector<Value>> keys;
-  std::string key;
-  for (size_t row = 0; row < parents.rows(); ++row) {
-    if (!JoinKeyOf(parents, row, embed.local_columns, &key) || !seen.insert(key).second) continue;
-    std::vector<Value> values;
-    for (int column : embed.local_columns) values.push_back(parents.at(row, column));
-    keys.push_back(std::move(values));
-  }
+void CopyRow(const RowBatch& from, size_t row, RowBatch* to) {
+  for (size_t c = 0; c < from.width(); ++c) to->Append(from.at(row, c));
+}
 
-  out->rows = RowBatch(embed.table.read_columns);
+}  // namespace
+
+Status EmbedResolver::Resolve(const TablePlan& plan, const RowBatch& parents, std::vector<ResolvedEmbed>* out,
+                              uint64_t* embedded_rows) {
+  out->clear();
+  out->resize(plan.embeds.size());
+  for (size_t i = 0; i < plan.embeds.size(); ++i) {
+    S2M_RETURN_IF_ERROR(ResolveOne(plan.embeds[i], parents, &(*out)[i], embedded_rows));
+  }
+  return Status::Ok();
+}
+
+Status EmbedResolver::Fetch(const EmbedPlan& embed, std::vector<std::vector<Value>> keys, RowBatch* rows) {
   for (size_t start = 0; start < keys.size(); start += kMaxKeysPerQuery) {
     ScanRequest request;
     request.table = embed.table.table;
@@ -32,37 +33,89 @@ Status ResolveOne(Source& source, const EmbedPlan& embed, const RowBatch& parent
     size_t end = std::min(keys.size(), start + kMaxKeysPerQuery);
     filter.keys.assign(std::make_move_iterator(keys.begin() + start), std::make_move_iterator(keys.begin() + end));
     request.key_filter = std::move(filter);
-    Result<std::unique_ptr<RowStream>> stream = source.Scan(request);
+    Result<std::unique_ptr<RowStream>> stream = source_.Scan(request);
     if (!stream.ok()) return stream.status().WithContext("embedding " + embed.path);
     RowBatch chunk;
     while (true) {
       Result<bool> more = (*stream)->Next(&chunk, 4096);
       if (!more.ok()) return more.status().WithContext("embedding " + embed.path);
       if (!more.value()) break;
-      out->rows.AppendRows(std::move(chunk));
+      rows->AppendRows(std::move(chunk));
     }
   }
-  *embedded_rows += out->rows.rows();
+  return Status::Ok();
+}
 
+Status EmbedResolver::ResolveOne(const EmbedPlan& embed, const RowBatch& parents, ResolvedEmbed* out,
+                                 uint64_t* embedded_rows) {
+  // Distinct non-NULL parent keys, in first-seen order.
+  std::unordered_set<std::string> seen;
+  std::vector<std::string> key_texts;
+  std::vector<std::vector<Value>> keys;
+  std::string key;
+  for (size_t row = 0; row < parents.rows(); ++row) {
+    if (!JoinKeyOf(parents, row, embed.local_columns, &key) || !seen.insert(key).second) continue;
+    std::vector<Value> values;
+    for (int column : embed.local_columns) values.push_back(parents.at(row, column));
+    keys.push_back(std::move(values));
+    key_texts.push_back(key);
+  }
+  out->rows = RowBatch(embed.table.read_columns);
+  if (embed.kind == EmbedKind::kObject) return ResolveFromCache(embed, key_texts, std::move(keys), out, embedded_rows);
+
+  S2M_RETURN_IF_ERROR(Fetch(embed, std::move(keys), &out->rows));
+  *embedded_rows += out->rows.rows();
   // Rows arrive in order_by order and every key lives in exactly one query, so appending keeps each
   // parent's array in order_by order.
-  out->rows_by_key.reserve(keys.size());
+  out->rows_by_key.reserve(key_texts.size());
   for (size_t row = 0; row < out->rows.rows(); ++row) {
     if (JoinKeyOf(out->rows, row, embed.foreign_columns, &key)) out->rows_by_key[key].push_back(static_cast<uint32_t>(row));
   }
-  return ResolveEmbeds(source, embed.table, out->rows, &out->nested, embedded_rows);
+  return Resolve(embed.table, out->rows, &out->nested, embedded_rows);
 }
 
-}  // namespace
-
-Status ResolveEmbeds(Source& source, const TablePlan& plan, const RowBatch& parents,
-                     std::vector<ResolvedEmbed>* out, uint64_t* embedded_rows) {
-  out->clear();
-  out->resize(plan.embeds.size());
-  for (size_t i = 0; i < plan.embeds.size(); ++i) {
-    S2M_RETURN_IF_ERROR(ResolveOne(source, plan.embeds[i], parents, &(*out)[i], embedded_rows));
+Status EmbedResolver::ResolveFromCache(const EmbedPlan& embed, const std::vector<std::string>& key_texts,
+                                       std::vector<std::vector<Value>> keys, ResolvedEmbed* out,
+                                       uint64_t* embedded_rows) {
+  ParentCache& cache = caches_[&embed];
+  if (cache.rows.width() == 0) cache.rows = RowBatch(embed.table.read_columns);
+  std::vector<std::vector<Value>> misses;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!cache.row_by_key.count(key_texts[i]) && !cache.missing.count(key_texts[i])) misses.push_back(keys[i]);
   }
-  return Status::Ok();
+  RowBatch fetched(embed.table.read_columns);
+  S2M_RETURN_IF_ERROR(Fetch(embed, std::move(misses), &fetched));
+  *embedded_rows += fetched.rows();
+
+  // Rows fetched this batch, by key (an N:1 key names one row; should the foreign columns not be
+  // unique, the first row in order_by order wins, as without the cache).
+  std::unordered_map<std::string, uint32_t> fetched_by_key;
+  std::string key;
+  for (size_t row = 0; row < fetched.rows(); ++row) {
+    if (JoinKeyOf(fetched, row, embed.foreign_columns, &key)) fetched_by_key.emplace(key, static_cast<uint32_t>(row));
+  }
+  bool cache_has_room = cache.rows.rows() + fetched_by_key.size() <= kParentCacheRows;
+  for (const auto& [fetched_key, row] : fetched_by_key) {
+    if (!cache_has_room) break;
+    cache.row_by_key.emplace(fetched_key, static_cast<uint32_t>(cache.rows.rows()));
+    CopyRow(fetched, row, &cache.rows);
+  }
+
+  // This batch's rows, one per key that matched, in first-seen order.
+  for (const std::string& key_text : key_texts) {
+    auto cached = cache.row_by_key.find(key_text);
+    auto fresh = fetched_by_key.find(key_text);
+    if (cached != cache.row_by_key.end()) {
+      CopyRow(cache.rows, cached->second, &out->rows);
+    } else if (fresh != fetched_by_key.end()) {
+      CopyRow(fetched, fresh->second, &out->rows);
+    } else {
+      if (cache.missing.size() < kParentCacheRows) cache.missing.insert(key_text);
+      continue;
+    }
+    out->rows_by_key[key_text].push_back(static_cast<uint32_t>(out->rows.rows() - 1));
+  }
+  return Resolve(embed.table, out->rows, &out->nested, embedded_rows);
 }
 
 }  // namespace sql2mongo

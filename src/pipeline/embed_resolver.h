@@ -1,8 +1,13 @@
 // Fetches the rows every embed needs for one batch of parent rows: one query per embed per batch of
 // (at most kMaxKeysPerQuery) parent keys, at every depth. Never one query per parent row: that N+1
 // pattern is ~90x slower than batched fetching on the measured machine (PERFORMANCE-NOTES.md).
+// N:1 parent rows are cached across batches (up to kParentCacheRows per embed), so a small parent
+// table (genres, categories, the products of an order line) is read once per run, not once per batch.
 #pragma once
 
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "sql2mongo/document_builder.h"
@@ -14,10 +19,33 @@ namespace sql2mongo {
 // Keys per IN (...) list. SQLite allows 32766 bound parameters; this leaves room for composite keys and
 // keeps each statement's plan cheap.
 inline constexpr size_t kMaxKeysPerQuery = 4000;
+// Rows kept per N:1 embed across batches. Past it, misses are fetched per batch as before.
+inline constexpr size_t kParentCacheRows = 100000;
 
-// Resolves every embed of `plan` for `parents` (rows of plan.table), recursively. Adds the number of
-// rows fetched to *embedded_rows.
-Status ResolveEmbeds(Source& source, const TablePlan& plan, const RowBatch& parents,
-                     std::vector<ResolvedEmbed>* out, uint64_t* embedded_rows);
+class EmbedResolver {
+ public:
+  explicit EmbedResolver(Source& source) : source_(source) {}
+
+  // Resolves every embed of `plan` for `parents` (rows of plan.table), recursively. Adds the number
+  // of rows read from the source to *embedded_rows.
+  Status Resolve(const TablePlan& plan, const RowBatch& parents, std::vector<ResolvedEmbed>* out,
+                 uint64_t* embedded_rows);
+
+ private:
+  struct ParentCache {
+    RowBatch rows;
+    std::unordered_map<std::string, uint32_t> row_by_key;
+    std::unordered_set<std::string> missing;  // keys known to match no row: not asked again
+  };
+
+  Status ResolveOne(const EmbedPlan& embed, const RowBatch& parents, ResolvedEmbed* out, uint64_t* embedded_rows);
+  // Reads the rows of `embed.table` whose foreign columns equal one of `keys`, appending to *rows.
+  Status Fetch(const EmbedPlan& embed, std::vector<std::vector<Value>> keys, RowBatch* rows);
+  Status ResolveFromCache(const EmbedPlan& embed, const std::vector<std::string>& key_texts,
+                          std::vector<std::vector<Value>> keys, ResolvedEmbed* out, uint64_t* embedded_rows);
+
+  Source& source_;
+  std::map<const EmbedPlan*, ParentCache> caches_;
+};
 
 }  // namespace sql2mongo

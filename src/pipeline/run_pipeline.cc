@@ -109,7 +109,8 @@ class CollectionRun {
  public:
   CollectionRun(const CollectionPlan& plan, Source& source, Sink& sink, const RunOptions& options,
                 RejectWriter& rejects, CollectionCounters& counters)
-      : plan_(plan), source_(source), sink_(sink), options_(options), rejects_(rejects), counters_(counters) {}
+      : plan_(plan), source_(source), sink_(sink), options_(options), rejects_(rejects), counters_(counters),
+        resolver_(source) {}
 
   Status Run() {
     ScanRequest request;
@@ -130,10 +131,55 @@ class CollectionRun {
             tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel, [this](Work* work) { return Build(work); }) &
             // Parallel: the sink bounds how many writes really run at once (--writers; files take one).
             tbb::make_filter<Work*, void>(tbb::filter_mode::parallel, [this](Work* work) { Write(work); }));
+    if (!failed_.load()) RejectOrphans(plan_.table);
     return error_;
   }
 
  private:
+  // Child rows whose parent row does not exist can be placed in no document: each goes to the rejects
+  // file with its reason rather than vanishing. One anti-join query per array embed, in the snapshot.
+  void RejectOrphans(const TablePlan& parent) {
+    for (const EmbedPlan& embed : parent.embeds) {
+      if (embed.kind != EmbedKind::kArray) {
+        RejectOrphans(embed.table);
+        continue;
+      }
+      ScanRequest request;
+      request.table = embed.table.table;
+      request.columns = embed.table.read_columns;
+      request.where = embed.table.where;
+      MissingParentFilter filter;
+      filter.columns = embed.foreign_names;
+      filter.parent_table = parent.table;
+      for (int column : embed.local_columns) filter.parent_columns.push_back(parent.read_columns[column]);
+      request.missing_parent = filter;
+      Result<std::unique_ptr<RowStream>> stream = source_.Scan(request);
+      if (!stream.ok()) {
+        Fail(stream.status().WithContext("looking for orphan rows of " + embed.path));
+        return;
+      }
+      RowBatch rows;
+      while (true) {
+        Result<bool> more = (*stream)->Next(&rows, options_.batch_size);
+        if (!more.ok()) {
+          Fail(more.status().WithContext("looking for orphan rows of " + embed.path));
+          return;
+        }
+        if (!more.value()) break;
+        counters_.embedded_rows += rows.rows();  // read, and rejected below: "every row read" holds
+        for (size_t row = 0; row < rows.rows(); ++row) {
+          std::string key;
+          for (int column : embed.foreign_columns) key += (key.empty() ? "" : ", ") + ValueToDisplay(rows.at(row, column));
+          RecordReject(RejectRecord{plan_.name, "embed", "null",
+                                    fmt::format("orphan row of table '{}' for {}: its key ({}) matches no row of '{}'",
+                                                embed.table.table, embed.path, key, parent.table),
+                                    RowToJson(rows, row)});
+        }
+      }
+      RejectOrphans(embed.table);
+    }
+  }
+
   // Serial: the source is used by one thread at a time. Returns nullptr at the end or on failure.
   Work* Read() {
     if (failed_.load()) return nullptr;
@@ -142,7 +188,7 @@ class CollectionRun {
     if (!more.ok()) return Fail(more.status().WithContext(fmt::format("collection '{}'", plan_.name)));
     if (!more.value()) return nullptr;
     counters_.rows_read += work->rows.rows();
-    Status resolved = ResolveEmbeds(source_, plan_.table, work->rows, &work->embeds, &counters_.embedded_rows);
+    Status resolved = resolver_.Resolve(plan_.table, work->rows, &work->embeds, &counters_.embedded_rows);
     if (!resolved.ok()) return Fail(resolved.WithContext(fmt::format("collection '{}'", plan_.name)));
     return work.release();
   }
@@ -242,6 +288,7 @@ class CollectionRun {
   const RunOptions& options_;
   RejectWriter& rejects_;
   CollectionCounters& counters_;
+  EmbedResolver resolver_;  // used by the serial read stage only
   std::unique_ptr<RowStream> stream_;
   std::mutex counters_mutex_;  // guards counters_ and error_ once writes run in parallel
   std::atomic<bool> failed_{false};

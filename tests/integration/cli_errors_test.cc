@@ -203,5 +203,27 @@ TEST(Rejects, ADocumentOver16MiBIsRejectedNotSent) {
   DropDatabase(run.database);
 }
 
+TEST(Rejects, OrphanChildRowsAreRejectedWithTheirReason) {
+  // Order 3's items point at order 99, which does not exist; item 5 has no order at all (NULL key).
+  RejectRun run = RunOnSqlite("orphans",
+                              "CREATE TABLE orders (id INTEGER PRIMARY KEY, who TEXT);"
+                              "CREATE TABLE item (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders(id), sku TEXT);"
+                              "INSERT INTO orders VALUES (1, 'ann'), (2, 'bob');"
+                              "INSERT INTO item VALUES (1, 1, 'a'), (2, 1, 'b'), (3, 99, 'c'), (4, 2, 'd'), (5, NULL, 'e');",
+                              R"({ "orders": { "from": "orders", "embed": { "items": { "from": "item", "as": "array" } } } })");
+  EXPECT_EQ(run.result.exit_code, 1) << run.result.output;
+  EXPECT_TRUE(std::regex_search(run.result.output, std::regex(R"(\norders +2 +4 +2 +1 +0 )"))) << run.result.output;
+  ASSERT_EQ(run.reject_lines.size(), 1u) << run.rejects;
+  EXPECT_NE(run.rejects.find("orphan row of table 'item' for orders.items: its key (99) matches no row of 'orders'"),
+            std::string::npos)
+      << run.rejects;
+  EXPECT_NE(run.rejects.find("\"sku\":\"c\""), std::string::npos) << run.rejects;
+  auto docs = FindDocuments(run.database, "orders");
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(ArrayLength(docs[0].get(), "items"), 2u);
+  EXPECT_EQ(ArrayLength(docs[1].get(), "items"), 1u);
+  DropDatabase(run.database);
+}
+
 }  // namespace
 }  // namespace sql2mongo::testing

@@ -46,10 +46,11 @@ class DocumentBuilderTest : public ::testing::Test {
     EXPECT_TRUE(stream.ok()) << stream.status().message();
     RowBatch rows;
     std::vector<Result<BsonPtr>> docs;
+    EmbedResolver resolver(*source_);
     while ((*stream)->Next(&rows, 100).value()) {
       std::vector<ResolvedEmbed> embeds;
       uint64_t embedded = 0;
-      Status resolved = ResolveEmbeds(*source_, c.table, rows, &embeds, &embedded);
+      Status resolved = resolver.Resolve(c.table, rows, &embeds, &embedded);
       EXPECT_TRUE(resolved.ok()) << resolved.message();
       for (size_t r = 0; r < rows.rows(); ++r) docs.push_back(BuildDocument(c, rows, r, embeds, counters));
     }
