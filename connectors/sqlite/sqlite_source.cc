@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <map>
 
 #include "common/handles.h"
@@ -51,6 +53,9 @@ class SqliteRowStream : public RowStream {
 class SqliteSource : public Source {
  public:
   SqliteSource(SqliteHandle db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+  ~SqliteSource() override {
+    if (is_snapshot_reader_) sqlite3_exec(db_.get(), "COMMIT", nullptr, nullptr, nullptr);
+  }
 
   std::string DisplayName() const override { return "sqlite:" + path_; }
 
@@ -71,6 +76,41 @@ class SqliteSource : public Source {
     return Execute("SELECT count(*) FROM sqlite_schema");
   }
   Status EndSnapshot() override { return Execute("COMMIT"); }
+
+  Result<std::optional<std::pair<int64_t, int64_t>>> IntegerKeyBounds(const std::string& table,
+                                                                       const std::string& column) override {
+    S2M_ASSIGN_OR_RETURN(TableInfo info, DescribeTable(table));
+    std::string sql = fmt::format("SELECT min({0}), max({0}), typeof(min({0})), typeof(max({0})) FROM {1}",
+                                  QuoteSqliteIdentifier(column), QuoteSqliteIdentifier(info.name));
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK)
+      return Status::Error(StatusCode::kSourceError, fmt::format("key bounds of '{}': {}", info.name, sqlite3_errmsg(db_.get())));
+    SqliteStatement stmt(raw);
+    if (sqlite3_step(stmt.get()) != SQLITE_ROW)
+      return Status::Error(StatusCode::kSourceError, fmt::format("key bounds of '{}': {}", info.name, sqlite3_errmsg(db_.get())));
+    if (sqlite3_column_type(stmt.get(), 0) == SQLITE_NULL) return std::optional<std::pair<int64_t, int64_t>>();
+    // A column holding text in some rows cannot be cut into integer ranges without losing those rows.
+    auto type_of = [&](int i) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), i))); };
+    if (type_of(2) != "integer" || type_of(3) != "integer")
+      return Status::Error(StatusCode::kUnsupported, fmt::format("'{}.{}' holds non-integer keys", info.name, column));
+    return std::optional<std::pair<int64_t, int64_t>>(
+        std::make_pair(sqlite3_column_int64(stmt.get(), 0), sqlite3_column_int64(stmt.get(), 1)));
+  }
+
+  Result<std::unique_ptr<Source>> OpenSnapshotReader() override {
+    // In rollback-journal mode the open read transaction holds a SHARED lock, so no writer can commit
+    // until the run ends: a second connection that starts reading now sees exactly the same database.
+    // In WAL mode writers go on committing, and a second connection would see a later state.
+    S2M_ASSIGN_OR_RETURN(std::string mode, JournalMode());
+    if (mode == "wal")
+      return Status::Error(StatusCode::kUnsupported,
+                           "the database is in WAL mode: a second reader could see later commits");
+    S2M_ASSIGN_OR_RETURN(std::unique_ptr<Source> reader, OpenSqliteSource(path_));
+    auto* sqlite_reader = static_cast<SqliteSource*>(reader.get());
+    S2M_RETURN_IF_ERROR(sqlite_reader->BeginSnapshot());
+    sqlite_reader->is_snapshot_reader_ = true;
+    return reader;
+  }
 
   Result<std::unique_ptr<RowStream>> Scan(const ScanRequest& request) override {
     S2M_ASSIGN_OR_RETURN(TableInfo info, DescribeTable(request.table));
@@ -119,6 +159,21 @@ class SqliteSource : public Source {
       conditions.push_back(fmt::format("NOT EXISTS (SELECT 1 FROM {} AS s2m_parent WHERE {})",
                                        QuoteSqliteIdentifier(filter.parent_table), match));
     }
+    Value range_low, range_high;  // kept alive until bound
+    if (request.range) {
+      const KeyRange& range = *request.range;
+      std::string column = QuoteSqliteIdentifier(range.column);
+      if (range.low) {
+        conditions.push_back(column + " >= ?");
+        range_low = Value(*range.low);
+        parameters.push_back(&range_low);
+      }
+      if (range.high) {
+        conditions.push_back(column + " < ?");
+        range_high = Value(*range.high);
+        parameters.push_back(&range_high);
+      }
+    }
     for (size_t i = 0; i < conditions.size(); ++i) sql += (i ? " AND " : " WHERE ") + conditions[i];
     for (size_t i = 0; i < request.order_by.size(); ++i) {
       sql += (i ? ", " : " ORDER BY ") + QuoteSqliteIdentifier(request.order_by[i].column) +
@@ -151,9 +206,21 @@ class SqliteSource : public Source {
     return Status::Ok();
   }
 
+  Result<std::string> JournalMode() {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_.get(), "PRAGMA journal_mode", -1, &raw, nullptr) != SQLITE_OK)
+      return Status::Error(StatusCode::kSourceError, sqlite3_errmsg(db_.get()));
+    SqliteStatement stmt(raw);
+    if (sqlite3_step(stmt.get()) != SQLITE_ROW) return Status::Error(StatusCode::kSourceError, sqlite3_errmsg(db_.get()));
+    std::string mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0));
+    std::transform(mode.begin(), mode.end(), mode.begin(), [](unsigned char c) { return std::tolower(c); });
+    return mode;
+  }
+
   SqliteHandle db_;
   std::string path_;
   std::map<std::string, TableInfo> tables_;
+  bool is_snapshot_reader_ = false;  // ends its own read transaction when destroyed
 };
 
 }  // namespace

@@ -15,6 +15,7 @@ struct RunOptions {
   size_t batch_bytes = 16 << 20;       // a write batch is cut once its documents reach this many bytes
   bool drop = false;                   // replace the target collections
   int writers = 2;                     // batches written at once (the sink may allow fewer)
+  int read_partitions = 1;             // key ranges of a root table read at once, each by its own reader
   std::string rejects_file;            // JSON lines, one per rejected row or document
 };
 

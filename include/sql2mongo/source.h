@@ -54,12 +54,21 @@ struct MissingParentFilter {
   std::vector<std::string> parent_columns;
 };
 
+// Rows whose integer `column` lies in [low, high): one partition of a table read in parallel. An
+// absent bound is open.
+struct KeyRange {
+  std::string column;
+  std::optional<int64_t> low;
+  std::optional<int64_t> high;
+};
+
 struct ScanRequest {
   std::string table;
   std::vector<std::string> columns;  // read in this order; RowBatch columns match
   std::string where;                 // SQL condition from the mapping, in the source's dialect; may be empty
   std::optional<KeyFilter> key_filter;
   std::optional<MissingParentFilter> missing_parent;
+  std::optional<KeyRange> range;
   std::vector<OrderTerm> order_by;
 };
 
@@ -89,6 +98,21 @@ class Source {
 
   // The stream may be used until the Source is destroyed. Not thread-safe: one caller at a time.
   virtual Result<std::unique_ptr<RowStream>> Scan(const ScanRequest& request) = 0;
+
+  // For reading one table as several key ranges at once. Sources that cannot do it keep these defaults
+  // (kUnsupported) and the run reads each table with one reader.
+  //
+  // Smallest and largest value of an integer column; nullopt for an empty table.
+  virtual Result<std::optional<std::pair<int64_t, int64_t>>> IntegerKeyBounds(const std::string& table,
+                                                                               const std::string& column) {
+    return Status::Error(StatusCode::kUnsupported, "key bounds are not supported by " + DisplayName());
+  }
+  // Another reader that sees exactly this source's snapshot, to be used by another thread (each reader
+  // by one thread at a time). Call after BeginSnapshot; its snapshot ends when it is destroyed, and it
+  // must be destroyed before this source's EndSnapshot.
+  virtual Result<std::unique_ptr<Source>> OpenSnapshotReader() {
+    return Status::Error(StatusCode::kUnsupported, "parallel readers are not supported by " + DisplayName());
+  }
 };
 
 struct SourceOptions {

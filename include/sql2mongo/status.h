@@ -16,6 +16,7 @@ enum class StatusCode {
   kSourceError,   // the source database failed (connection, query)
   kTargetError,   // the target server failed or is unreachable
   kDataError,     // one value cannot be converted; becomes a reject, not a failed run
+  kUnsupported,   // the source or target cannot do this; the caller falls back
   kInternal,
 };
 

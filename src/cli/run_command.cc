@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <thread>
 #include <fstream>
 
 #include "cli/commands.h"
@@ -27,7 +28,8 @@ void AddRunCommand(CLI::App& app, RunArguments* arguments) {
   run->add_option("--batch-size", arguments->batch_size, "Rows read and documents inserted per batch")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  run->add_option("--threads", arguments->threads, "Threads building documents (default: one per core)")
+  run->add_option("--threads", arguments->threads,
+                  "Threads, and key ranges each table is read in at once (default: one per core)")
       ->check(CLI::Range(1, 256));
   run->add_option("--writers", arguments->writers, "Batches inserted into MongoDB at once")
       ->check(CLI::Range(1, 64))
@@ -77,6 +79,8 @@ int RunCommand(const RunArguments& arguments) {
   options.batch_size = arguments.batch_size;
   options.drop = arguments.drop;
   options.writers = arguments.writers;
+  options.read_partitions =
+      arguments.threads > 0 ? arguments.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Caps every TBB stage of the run; the pipeline's own threads come from this arena.
   std::optional<tbb::global_control> thread_limit;
   if (arguments.threads > 0)

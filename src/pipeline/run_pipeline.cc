@@ -2,6 +2,7 @@
 // in flight (so memory is bounded by batch size x tokens, not by table size).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_pipeline.h>
 
 #include <atomic>
@@ -112,12 +113,14 @@ class CollectionRun {
       : plan_(plan), source_(source), sink_(sink), options_(options), rejects_(rejects), counters_(counters),
         resolver_(source) {}
 
-  Status Run() {
+  // Reads the collection's root rows (those in `range`, or all) and writes their documents.
+  Status Run(const std::optional<KeyRange>& range) {
     ScanRequest request;
     request.table = plan_.table.table;
     request.columns = plan_.table.read_columns;
     request.where = plan_.table.where;
     request.order_by = plan_.table.order_by;
+    request.range = range;
     S2M_ASSIGN_OR_RETURN(stream_, source_.Scan(request));
 
     tbb::parallel_pipeline(
@@ -131,7 +134,12 @@ class CollectionRun {
             tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel, [this](Work* work) { return Build(work); }) &
             // Parallel: the sink bounds how many writes really run at once (--writers; files take one).
             tbb::make_filter<Work*, void>(tbb::filter_mode::parallel, [this](Work* work) { Write(work); }));
-    if (!failed_.load()) RejectOrphans(plan_.table);
+    return error_;
+  }
+
+  // Once per collection, after every range is read.
+  Status RejectOrphans() {
+    RejectOrphans(plan_.table);
     return error_;
   }
 
@@ -139,6 +147,7 @@ class CollectionRun {
   // Child rows whose parent row does not exist can be placed in no document: each goes to the rejects
   // file with its reason rather than vanishing. One anti-join query per array embed, in the snapshot.
   void RejectOrphans(const TablePlan& parent) {
+    if (failed_.load()) return;
     for (const EmbedPlan& embed : parent.embeds) {
       if (embed.kind != EmbedKind::kArray) {
         RejectOrphans(embed.table);
@@ -299,6 +308,81 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// A collection's root table as key ranges over its integer primary key, one reader each, all in the
+// run's snapshot; the readers for ranges after the first are opened here. One open range when the
+// source cannot share its snapshot, the key is not a single integer primary key, or one reader is asked.
+struct ReadPlan {
+  std::vector<std::optional<KeyRange>> ranges;
+  std::vector<std::unique_ptr<Source>> extra_readers;  // for ranges[1..]
+};
+
+ReadPlan PlanReads(const CollectionPlan& collection, Source& source, int partitions) {
+  ReadPlan plan;
+  plan.ranges.push_back(std::nullopt);
+  if (partitions <= 1 || collection.id.kind != IdPlan::Kind::kColumn) return plan;
+  const std::string& column = collection.table.read_columns[collection.id.parts[0].second];
+  Result<TableInfo> table = source.DescribeTable(collection.table.table);
+  // Only a primary key: its values are never NULL, so ranges over it cover every row.
+  if (!table.ok() || table->primary_key != std::vector<std::string>{column}) return plan;
+  auto bounds = source.IntegerKeyBounds(collection.table.table, column);
+  if (!bounds.ok() || !bounds.value() || bounds.value()->second - bounds.value()->first < partitions) return plan;
+  std::vector<std::unique_ptr<Source>> readers;
+  for (int i = 1; i < partitions; ++i) {
+    Result<std::unique_ptr<Source>> reader = source.OpenSnapshotReader();
+    if (!reader.ok()) {
+      spdlog::debug("collection {}: one reader ({})", collection.name, reader.status().message());
+      return plan;
+    }
+    readers.push_back(std::move(reader).value());
+  }
+  auto [low, high] = *bounds.value();
+  plan.ranges.clear();
+  // Equal widths of the key space; the first and last ranges are open so no row falls outside.
+  __int128 width = static_cast<__int128>(high) - low + 1;
+  for (int i = 0; i < partitions; ++i) {
+    KeyRange range;
+    range.column = column;
+    if (i > 0) range.low = static_cast<int64_t>(low + width * i / partitions);
+    if (i + 1 < partitions) range.high = static_cast<int64_t>(low + width * (i + 1) / partitions);
+    plan.ranges.push_back(range);
+  }
+  plan.extra_readers = std::move(readers);
+  return plan;
+}
+
+void AddCounters(const CollectionCounters& from, CollectionCounters* to) {
+  to->rows_read += from.rows_read;
+  to->embedded_rows += from.embedded_rows;
+  to->documents_built += from.documents_built;
+  to->documents_written += from.documents_written;
+  to->rejected += from.rejected;
+  to->missing_parents += from.missing_parents;
+  to->bytes_written += from.bytes_written;
+}
+
+Status RunCollection(const CollectionPlan& collection, Source& source, Sink& sink, const RunOptions& options,
+                     RejectWriter& rejects, CollectionCounters* counters) {
+  ReadPlan reads = PlanReads(collection, source, options.read_partitions);
+  size_t n = reads.ranges.size();
+  if (n > 1) spdlog::info("collection {}: reading table {} as {} key ranges", collection.name, collection.table.table, n);
+  else spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
+  std::vector<CollectionCounters> partial(n);
+  std::vector<std::unique_ptr<CollectionRun>> runs;
+  for (size_t i = 0; i < n; ++i) {
+    Source& reader = i == 0 ? source : *reads.extra_readers[i - 1];
+    runs.push_back(std::make_unique<CollectionRun>(collection, reader, sink, options, rejects, partial[i]));
+  }
+  std::vector<Status> results(n);
+  tbb::parallel_for(size_t{0}, n, [&](size_t i) { results[i] = runs[i]->Run(reads.ranges[i]); });
+  Status failure;
+  for (const auto& r : results) {
+    if (failure.ok() && !r.ok()) failure = r;
+  }
+  if (failure.ok()) failure = runs[0]->RejectOrphans();
+  for (const auto& p : partial) AddCounters(p, counters);
+  return failure;
+}
+
 }  // namespace
 
 uint64_t RunSummary::TotalRejected() const {
@@ -321,8 +405,7 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
   for (const auto& collection : plan.collections) {
     summary.collections.push_back(CollectionCounters{collection.name});
     auto start = std::chrono::steady_clock::now();
-    spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
-    failure = CollectionRun(collection, source, sink, options, rejects, summary.collections.back()).Run();
+    failure = RunCollection(collection, source, sink, options, rejects, &summary.collections.back());
     summary.collections.back().seconds = SecondsSince(start);
     if (!failure.ok()) break;
   }

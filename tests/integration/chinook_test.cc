@@ -56,7 +56,8 @@ class ChinookTest : public ::testing::Test {
   static void SetUpTestSuite() {
     database_ = UniqueDatabase("chinook");
     std::string rejects = WriteTempFile("chinook.rejects.jsonl", "");
-    run_ = RunCli("run " + ShellQuote(SourceDir() + "/mappings/chinook.json") + " --drop --target " +
+    // Two threads: every table is read as two key ranges, each by its own reader of the one snapshot.
+    run_ = RunCli("run " + ShellQuote(SourceDir() + "/mappings/chinook.json") + " --drop --threads 2 --target " +
                   ShellQuote(TargetBaseUri() + "/" + database_) + " --rejects " + ShellQuote(rejects));
   }
   static void TearDownTestSuite() { DropDatabase(database_); }
@@ -78,14 +79,20 @@ TEST_F(ChinookTest, EveryRootRowBecomesOneDocument) {
 
 TEST_F(ChinookTest, SummaryReportsReadWrittenAndRejected) {
   // Columns: collection, rows read, rows joined, written, rejected, dangling. Rows joined are the rows
-  // read from embedded tables: every invoice and line, and each distinct track and employee once per batch.
-  auto joined = Query("SELECT (SELECT count(*) FROM Invoice) + (SELECT count(*) FROM InvoiceLine) + "
-                      "(SELECT count(DISTINCT TrackId) FROM InvoiceLine) + (SELECT count(DISTINCT SupportRepId) FROM Customer)");
+  // read from embedded tables: every invoice and line, and each distinct track and employee once per
+  // reader. --threads 2 splits CustomerId 1..59 into [1, 30) and [30, 59].
+  auto joined = Query(
+      "SELECT (SELECT count(*) FROM Invoice) + (SELECT count(*) FROM InvoiceLine) + "
+      "(SELECT count(DISTINCT l.TrackId) FROM InvoiceLine l JOIN Invoice i USING (InvoiceId) WHERE i.CustomerId < 30) + "
+      "(SELECT count(DISTINCT l.TrackId) FROM InvoiceLine l JOIN Invoice i USING (InvoiceId) WHERE i.CustomerId >= 30) + "
+      "(SELECT count(DISTINCT SupportRepId) FROM Customer WHERE CustomerId < 30) + "
+      "(SELECT count(DISTINCT SupportRepId) FROM Customer WHERE CustomerId >= 30)");
   EXPECT_TRUE(std::regex_search(run_.output, std::regex("\ncustomers +59 +" + joined[0][0] + " +59 +0 +0 ")))
       << run_.output;
   EXPECT_TRUE(std::regex_search(run_.output, std::regex(R"(\ntracks +3503 +\d+ +3503 +0 +0 )"))) << run_.output;
   EXPECT_TRUE(std::regex_search(run_.output, std::regex(R"(\nplaylists +18 +8715 +18 +0 +0 )"))) << run_.output;
   EXPECT_EQ(run_.output.find("rejected; each is listed"), std::string::npos) << run_.output;
+  EXPECT_NE(run_.output.find("reading table Track as 2 key ranges"), std::string::npos) << run_.output;
 }
 
 TEST_F(ChinookTest, CustomerOneHasSevenInvoicesInDateOrderWithMatchingLines) {

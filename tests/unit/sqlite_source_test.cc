@@ -177,5 +177,49 @@ TEST(SqliteSource, SnapshotIsOneReadTransaction) {
   EXPECT_TRUE(source->EndSnapshot().ok());
 }
 
+TEST(SqliteSource, KeyRangesAndSnapshotReadersForParallelReads) {
+  std::string path = MakeSqliteDatabase("ranges.db", R"(
+    CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
+    WITH RECURSIVE seq(x) AS (SELECT -5 UNION ALL SELECT x + 1 FROM seq WHERE x < 94) INSERT INTO t SELECT x, 'r' || x FROM seq;
+  )");
+  auto source = Open(path);
+  auto bounds = source->IntegerKeyBounds("t", "id");
+  ASSERT_TRUE(bounds.ok()) << bounds.status().message();
+  ASSERT_TRUE(bounds.value().has_value());
+  EXPECT_EQ(bounds.value()->first, -5);
+  EXPECT_EQ(bounds.value()->second, 94);
+
+  ASSERT_TRUE(source->BeginSnapshot().ok());
+  auto reader = source->OpenSnapshotReader();
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  ScanRequest low{"t", {"id"}};
+  low.range = KeyRange{"id", std::nullopt, 10};
+  ScanRequest high{"t", {"id"}};
+  high.range = KeyRange{"id", 10, std::nullopt};
+  EXPECT_EQ(ReadAll(*source, low).rows(), 15u);      // -5 .. 9
+  EXPECT_EQ(ReadAll(**reader, high).rows(), 85u);    // 10 .. 94, through the second reader
+  ScanRequest middle{"t", {"id"}};
+  middle.range = KeyRange{"id", 0, 3};
+  EXPECT_EQ(ReadAll(**reader, middle).rows(), 3u);
+  reader->reset();
+  EXPECT_TRUE(source->EndSnapshot().ok());
+
+  auto empty_db = MakeSqliteDatabase("empty.db", "CREATE TABLE e (id INTEGER PRIMARY KEY);");
+  auto empty = Open(empty_db)->IntegerKeyBounds("e", "id");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_FALSE(empty.value().has_value());
+}
+
+TEST(SqliteSource, WalDatabasesReadWithOneReader) {
+  // In WAL mode writers commit while we read, so a second connection could see a later state.
+  std::string path = MakeSqliteDatabase("wal.db", "PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY);");
+  auto source = Open(path);
+  ASSERT_TRUE(source->BeginSnapshot().ok());
+  auto reader = source->OpenSnapshotReader();
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), StatusCode::kUnsupported);
+  EXPECT_TRUE(source->EndSnapshot().ok());
+}
+
 }  // namespace
 }  // namespace sql2mongo
