@@ -57,10 +57,15 @@ GRANT ALL ON \`s2m\\_test\\_%\`.* TO '$mariadb_user'@'127.0.0.1', '$mariadb_user
 GRANT RELOAD ON *.* TO '$mariadb_user'@'127.0.0.1', '$mariadb_user'@'localhost';
 SQL
   local tracks
-  tracks=$(mariadb_root -N -e "SELECT COUNT(*) FROM Chinook.Track" 2>/dev/null || echo 0)
-  if [ "$tracks" != "3503" ]; then
+  tracks=$(mariadb_root -N -e "SELECT COUNT(*) FROM Chinook.Track WHERE Name LIKE '%\\\\%'" 2>/dev/null || echo 0)
+  # 4 track names hold a backslash ("Cavalleria Rusticana \ Act \ ..."): a copy without them was
+  # loaded with backslash escapes on, and is loaded again.
+  if [ "$tracks" != "4" ]; then
     log "loading the Chinook sample into mariadb"
-    mariadb_root --default-character-set=utf8mb4 <"$ROOT/samples/chinook/Chinook_MySql.sql" ||
+    # The script doubles quotes and never escapes with a backslash, so a backslash in it is data
+    # (as in the SQLite copy): NO_BACKSLASH_ESCAPES keeps it.
+    { echo "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES');"
+      cat "$ROOT/samples/chinook/Chinook_MySql.sql"; } | mariadb_root --default-character-set=utf8mb4 ||
       die "loading samples/chinook/Chinook_MySql.sql into mariadb failed"
   fi
 }

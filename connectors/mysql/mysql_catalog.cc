@@ -1,0 +1,137 @@
+#include "mysql/mysql_catalog.h"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <set>
+
+#include "mysql/mysql_connection.h"
+
+namespace sql2mongo {
+namespace {
+
+bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Catalog results are small, so a prepared (buffered) statement with bound names is the simple, safe
+// choice here; only table scans need the streamed plain-statement path.
+std::unique_ptr<sql::ResultSet> QueryCatalog(sql::Connection* connection, const std::string& sql,
+                                             const std::vector<std::string>& parameters) {
+  std::unique_ptr<sql::PreparedStatement> statement(connection->prepareStatement(sql));
+  for (size_t i = 0; i < parameters.size(); ++i) statement->setString(static_cast<unsigned>(i + 1), parameters[i]);
+  return std::unique_ptr<sql::ResultSet>(statement->executeQuery());
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ListMysqlTables(sql::Connection* connection, const std::string& database) {
+  try {
+    auto rows = QueryCatalog(connection,
+                             "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? "
+                             "ORDER BY TABLE_NAME",
+                             {database});
+    std::vector<std::string> names;
+    while (rows->next()) names.push_back(rows->getString(1));
+    return names;
+  } catch (const sql::SQLException& e) {
+    return MysqlErrorStatus(e, fmt::format("listing the tables of database '{}'", database));
+  }
+}
+
+Result<MysqlTable> DescribeMysqlTable(sql::Connection* connection, const std::string& database,
+                                      const std::string& table, bool is_mariadb) {
+  S2M_ASSIGN_OR_RETURN(std::vector<std::string> names, ListMysqlTables(connection, database));
+  auto match = std::find(names.begin(), names.end(), table);
+  if (match == names.end())
+    match = std::find_if(names.begin(), names.end(), [&](const std::string& n) { return EqualsIgnoreCase(n, table); });
+  if (match == names.end())
+    return Status::Error(StatusCode::kNotFound, fmt::format("no table '{}' in database '{}'", table, database));
+
+  MysqlTable result;
+  TableInfo& info = result.info;
+  info.name = *match;
+  try {
+    // MariaDB has no JSON type: JSON is LONGTEXT with a json_valid(`col`) CHECK constraint, which
+    // information_schema.CHECK_CONSTRAINTS shows (MySQL's JSON is a real type there: DATA_TYPE 'json').
+    std::set<std::string> json_columns;
+    if (is_mariadb) {
+      auto checks = QueryCatalog(connection,
+                                 "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
+                                 "WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?",
+                                 {database, info.name});
+      while (checks->next()) {
+        std::string clause = checks->getString(1);
+        std::string lower = clause;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        const std::string prefix = "json_valid(`";
+        if (lower.rfind(prefix, 0) == 0 && clause.size() > prefix.size() + 2 && clause.substr(clause.size() - 2) == "`)") {
+          std::string name = clause.substr(prefix.size(), clause.size() - prefix.size() - 2);
+          std::string unquoted;
+          for (size_t i = 0; i < name.size(); ++i) {
+            unquoted += name[i];
+            if (name[i] == '`' && i + 1 < name.size() && name[i + 1] == '`') ++i;
+          }
+          json_columns.insert(unquoted);
+        }
+      }
+    }
+
+    auto columns = QueryCatalog(connection,
+                                "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME "
+                                "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
+                                "ORDER BY ORDINAL_POSITION",
+                                {database, info.name});
+    while (columns->next()) {
+      ColumnInfo column;
+      column.name = columns->getString(1);
+      std::string data_type = columns->getString(2);
+      column.declared_type = columns->getString(3);
+      column.nullable = columns->getString(4) == "YES";
+      columns->getString(5);
+      bool has_charset = !columns->wasNull();
+      bool is_json = json_columns.count(column.name) > 0;
+      if (is_json) column.declared_type = "json";  // as the CREATE TABLE said, not MariaDB's LONGTEXT alias
+      result.kinds.push_back(ClassifyMysqlColumn(data_type, column.declared_type, has_charset, is_json));
+      info.columns.push_back(std::move(column));
+    }
+
+    auto primary = QueryCatalog(connection,
+                                "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+                                "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' "
+                                "ORDER BY ORDINAL_POSITION",
+                                {database, info.name});
+    while (primary->next()) info.primary_key.push_back(primary->getString(1));
+
+    // Keys into other databases cannot be embedded from this source, so only same-database keys count.
+    auto foreign = QueryCatalog(connection,
+                                "SELECT CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME "
+                                "FROM information_schema.KEY_COLUMN_USAGE "
+                                "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL "
+                                "AND REFERENCED_TABLE_SCHEMA = TABLE_SCHEMA "
+                                "ORDER BY CONSTRAINT_NAME, ORDINAL_POSITION",
+                                {database, info.name});
+    std::string current;
+    while (foreign->next()) {
+      std::string constraint = foreign->getString(1);
+      if (info.foreign_keys.empty() || constraint != current) {
+        info.foreign_keys.emplace_back();
+        info.foreign_keys.back().referenced_table = foreign->getString(3);
+        current = constraint;
+      }
+      info.foreign_keys.back().columns.push_back(foreign->getString(2));
+      info.foreign_keys.back().referenced_columns.push_back(foreign->getString(4));
+    }
+  } catch (const sql::SQLException& e) {
+    return MysqlErrorStatus(e, fmt::format("describing table '{}'", info.name));
+  }
+  return result;
+}
+
+}  // namespace sql2mongo

@@ -1,0 +1,702 @@
+// MySQL / MariaDB transport.
+//
+// Streaming. Connector/C++ 1.1 streams a result (mysql_use_result) only for a plain sql::Statement whose
+// result set type is TYPE_FORWARD_ONLY; the default type and every prepared statement buffer the whole
+// result (mysql_store_result). Every scan therefore runs as a plain forward-only Statement, which is why
+// key filters are SQL literals (MysqlLiteral) rather than bound parameters. Checked with
+// mysql_scan_bench.cc on a generated 2 M-row, 6-column table (143 MB as text): peak RSS 10.4 MB, the same
+// as for Chinook's 3503-row Track (10.5 MB), at 1.7-3.3 M rows/s decoded (0.61-1.2 s; runs interleaved
+// with `mariadb --quick ... > /dev/null`, which took 0.86-1.47 s); the default (buffered) result set type
+// peaked at 315 MB and ran at 2.1 M rows/s.
+//
+// One query per connection. A streamed result occupies its connection until read to the end, yet the
+// pipeline keeps the root table's stream open while it runs the embed scans of each batch. So scans take
+// connections from a small pool, opened lazily, and every connection used inside BeginSnapshot /
+// EndSnapshot must see the same moment:
+//  (a) Shared snapshot (default, needs the RELOAD privilege): FLUSH TABLES WITH READ LOCK on the control
+//      connection, START TRANSACTION WITH CONSISTENT SNAPSHOT on kSnapshotConnections connections, then
+//      UNLOCK TABLES - no commit can land between the snapshots, so they are one moment (how mydumper
+//      shares a snapshot between its threads). Writers wait for the lock for a few milliseconds.
+//  (b) Single snapshot (no RELOAD, a lock timeout, or ?snapshot=single): one snapshot connection. A scan
+//      ordered by the table's primary key (or not ordered) and without a key filter is read in keyset
+//      pages (WHERE pk > last ORDER BY pk LIMIT n), each page read whole inside Next(), so the snapshot
+//      connection is free between pages for the embed scans. A scan that needs a connection while the
+//      snapshot connection is busy gets its own, later snapshot, with a warning naming the table.
+// A server-side end of a stream (KILL QUERY, max_statement_time) reaches Connector/C++ as a normal end
+// of rows, so every stream ends with SHOW ERRORS: a cut result is an error, never a short read.
+#include "mysql/mysql_source.h"
+
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <fmt/format.h>
+#include <mysql_connection.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "mysql/mysql_catalog.h"
+#include "mysql/mysql_connection.h"
+
+namespace sql2mongo {
+namespace {
+
+// The root stream and one embed scan at a time (embed scans are read to the end one after another).
+constexpr size_t kSnapshotConnections = 2;
+// How long FLUSH TABLES WITH READ LOCK may wait for running statements before falling back to (b):
+// while it waits, it already blocks writers.
+constexpr int kFlushLockWaitSeconds = 10;
+
+enum class SnapshotMode { kNone, kShared, kSingle };
+
+struct PooledConnection {
+  std::unique_ptr<sql::Connection> connection;
+  int64_t id = 0;             // CONNECTION_ID(), for KILL
+  bool busy = false;          // a streamed result is open on it
+  bool broken = false;        // lost, killed or retired: dropped once free
+  bool in_snapshot = false;   // in the run's shared snapshot
+  bool own_snapshot = false;  // in a snapshot of its own, taken later (mode (b) only)
+};
+
+bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// A key value read back as a literal for the next keyset page: the server's own text, so DATETIME(6)
+// keeps its microseconds (a decoded DateTime holds milliseconds).
+std::string RawKeyLiteral(MysqlColumnKind kind, const std::string& text, sql::mysql::MySQL_Connection* escaper) {
+  switch (kind) {
+    case MysqlColumnKind::kBool:
+    case MysqlColumnKind::kInt32:
+    case MysqlColumnKind::kInt64:
+    case MysqlColumnKind::kUInt64:
+    case MysqlColumnKind::kBit:
+    case MysqlColumnKind::kDecimal:
+      return text;
+    case MysqlColumnKind::kBinary: {
+      std::string hex = "X'";
+      for (unsigned char c : text) hex += fmt::format("{:02X}", c);
+      return hex + "'";
+    }
+    default:
+      return "'" + std::string(escaper->escapeString(text)) + "'";
+  }
+}
+
+class MysqlSource;
+
+// The SQL of one scan, split so a paged scan can add its keyset condition and LIMIT.
+struct ScanSql {
+  std::string select_list;                // requested columns, then any primary key column not requested
+  std::string from;                       // " FROM `t`"
+  std::vector<std::string> conditions;    // ANDed
+  std::string order_by;                   // " ORDER BY ..." or ""
+  std::vector<MysqlColumnKind> kinds;     // one per select-list column
+  std::vector<int> column_indices;        // one per select-list column: its index in the table
+  size_t requested = 0;                   // the first `requested` select-list columns go to the batch
+
+  std::string Sql(const std::string& extra_condition = "", size_t limit = 0) const {
+    std::string sql = "SELECT " + select_list + from;
+    std::vector<std::string> all = conditions;
+    if (!extra_condition.empty()) all.push_back(extra_condition);
+    for (size_t i = 0; i < all.size(); ++i) sql += (i ? " AND " : " WHERE ") + all[i];
+    sql += order_by;
+    if (limit > 0) sql += fmt::format(" LIMIT {}", limit);
+    return sql;
+  }
+};
+
+class MysqlSource : public Source {
+ public:
+  MysqlSource(MysqlEndpoint endpoint, std::unique_ptr<sql::Connection> control, bool is_mariadb)
+      : endpoint_(std::move(endpoint)), control_(std::move(control)), is_mariadb_(is_mariadb) {}
+  ~MysqlSource() override;
+
+  std::string DisplayName() const override { return endpoint_.display_name; }
+  Result<std::vector<std::string>> ListTables() override;
+  Result<TableInfo> DescribeTable(const std::string& table) override;
+  Status BeginSnapshot() override;
+  Status EndSnapshot() override;
+  Result<std::unique_ptr<RowStream>> Scan(const ScanRequest& request) override;
+
+  // For the streams.
+  Status FinishResult(PooledConnection* connection, const std::string& table, uint64_t rows);
+  void Release(PooledConnection* connection) { connection->busy = false; }
+  void Abandon(PooledConnection* connection, std::unique_ptr<sql::ResultSet> result,
+               std::unique_ptr<sql::Statement> statement);
+  Result<PooledConnection*> SnapshotConnectionForPage(const std::string& table);
+  void AddCounts(const MysqlDecodeCounts& counts, const std::string& table);
+  sql::mysql::MySQL_Connection* escaper() { return static_cast<sql::mysql::MySQL_Connection*>(control_.get()); }
+  const MysqlDecodeCounts& counts() const { return counts_; }
+
+ private:
+  Result<const MysqlTable*> Table(const std::string& name);
+  Result<PooledConnection*> Open();
+  Result<PooledConnection*> Acquire(const std::string& table);
+  Status StartSnapshotOn(PooledConnection* connection);
+  Result<ScanSql> BuildScanSql(const MysqlTable& table, const ScanRequest& request, bool with_primary_key);
+  bool CanPage(const MysqlTable& table, const ScanRequest& request, bool* descending) const;
+
+  MysqlEndpoint endpoint_;
+  // Catalog queries, FLUSH TABLES WITH READ LOCK and KILL; never streams, so it is always free.
+  std::unique_ptr<sql::Connection> control_;
+  bool is_mariadb_;
+  std::vector<std::unique_ptr<PooledConnection>> pool_;
+  std::map<std::string, MysqlTable> tables_;
+  SnapshotMode snapshot_ = SnapshotMode::kNone;
+  MysqlDecodeCounts counts_;
+};
+
+// A streamed scan on one pooled connection, read as rows are needed.
+class MysqlRowStream : public RowStream {
+ public:
+  MysqlRowStream(MysqlSource* source, PooledConnection* connection, std::unique_ptr<sql::Statement> statement,
+                 std::unique_ptr<sql::ResultSet> result, std::vector<std::string> columns, ScanSql sql,
+                 std::string table)
+      : source_(source), connection_(connection), statement_(std::move(statement)), result_(std::move(result)),
+        columns_(std::move(columns)), sql_(std::move(sql)), table_(std::move(table)) {}
+
+  ~MysqlRowStream() override {
+    if (connection_) source_->Abandon(connection_, std::move(result_), std::move(statement_));
+  }
+
+  Result<bool> Next(RowBatch* batch, size_t max_rows) override {
+    *batch = RowBatch(columns_);
+    if (!connection_) return false;
+    batch->Reserve(max_rows);
+    const uint32_t width = static_cast<uint32_t>(columns_.size());
+    size_t rows = 0;
+    bool end = false;
+    try {
+      while (rows < max_rows) {
+        if (!result_->next()) {
+          end = true;
+          break;
+        }
+        for (uint32_t i = 0; i < width; ++i) {
+          sql::SQLString text = result_->getString(i + 1);
+          if (result_->wasNull()) {
+            batch->Append(Null{});
+          } else {
+            batch->Append(DecodeMysqlValue(sql_.kinds[i], text.asStdString(), &counts_));
+          }
+        }
+        ++rows;
+      }
+    } catch (const sql::SQLException& e) {
+      connection_->broken = true;
+      PooledConnection* connection = std::exchange(connection_, nullptr);
+      source_->Abandon(connection, std::move(result_), std::move(statement_));
+      return MysqlErrorStatus(e, fmt::format("source {}: reading table '{}' failed after {} rows",
+                                             source_->DisplayName(), table_, rows_read_ + rows));
+    }
+    rows_read_ += rows;
+    if (end) {
+      result_.reset();
+      statement_.reset();
+      PooledConnection* connection = std::exchange(connection_, nullptr);
+      source_->AddCounts(counts_, table_);
+      S2M_RETURN_IF_ERROR(source_->FinishResult(connection, table_, rows_read_));
+    }
+    return rows > 0;
+  }
+
+ private:
+  MysqlSource* source_;
+  PooledConnection* connection_;  // null once the result is finished
+  std::unique_ptr<sql::Statement> statement_;
+  std::unique_ptr<sql::ResultSet> result_;  // declared after statement_: destroyed first
+  std::vector<std::string> columns_;
+  ScanSql sql_;
+  std::string table_;
+  uint64_t rows_read_ = 0;
+  MysqlDecodeCounts counts_;
+};
+
+// A scan ordered by the primary key, read one keyset page per Next() on the single snapshot connection
+// (mode (b)), so that connection is free for embed scans between pages.
+class MysqlPagedStream : public RowStream {
+ public:
+  MysqlPagedStream(MysqlSource* source, std::vector<std::string> columns, ScanSql sql,
+                   std::vector<std::string> key_columns, std::vector<size_t> key_positions, bool descending,
+                   std::string table)
+      : source_(source), columns_(std::move(columns)), sql_(std::move(sql)), key_columns_(std::move(key_columns)),
+        key_positions_(std::move(key_positions)), descending_(descending), table_(std::move(table)),
+        last_key_(key_columns_.size()) {}
+
+  Result<bool> Next(RowBatch* batch, size_t max_rows) override {
+    *batch = RowBatch(columns_);
+    if (done_) return false;
+    max_rows = std::max<size_t>(max_rows, 1);
+    batch->Reserve(max_rows);
+    S2M_ASSIGN_OR_RETURN(PooledConnection * connection, source_->SnapshotConnectionForPage(table_));
+    const std::string sql = sql_.Sql(KeysetCondition(), max_rows);
+    const uint32_t width = static_cast<uint32_t>(sql_.kinds.size());
+    size_t rows = 0;
+    try {
+      std::unique_ptr<sql::Statement> statement(connection->connection->createStatement());
+      statement->setResultSetType(sql::ResultSet::TYPE_FORWARD_ONLY);
+      std::unique_ptr<sql::ResultSet> result(statement->executeQuery(sql));
+      while (result->next()) {
+        for (uint32_t i = 0; i < width; ++i) {
+          sql::SQLString text = result->getString(i + 1);
+          bool is_null = result->wasNull();
+          auto key = std::find(key_positions_.begin(), key_positions_.end(), i);
+          if (key != key_positions_.end()) last_key_[key - key_positions_.begin()] = text.asStdString();
+          if (i >= sql_.requested) continue;
+          batch->Append(is_null ? Value(Null{}) : DecodeMysqlValue(sql_.kinds[i], text.asStdString(), &counts_));
+        }
+        ++rows;
+      }
+    } catch (const sql::SQLException& e) {
+      connection->broken = true;
+      source_->Release(connection);
+      return MysqlErrorStatus(e, fmt::format("source {}: reading table '{}' failed after {} rows",
+                                             source_->DisplayName(), table_, rows_read_ + rows));
+    }
+    rows_read_ += rows;
+    S2M_RETURN_IF_ERROR(source_->FinishResult(connection, table_, rows_read_));
+    has_last_key_ = has_last_key_ || rows > 0;
+    if (rows < max_rows) {
+      done_ = true;
+      source_->AddCounts(counts_, table_);
+    }
+    return rows > 0;
+  }
+
+ private:
+  // (a > x) OR (a = x AND b > y) ..., with a leading a >= x the range optimizer uses on its own.
+  std::string KeysetCondition() const {
+    if (!has_last_key_) return "";
+    const char* after = descending_ ? " < " : " > ";
+    std::vector<std::string> literals;
+    for (size_t k = 0; k < key_positions_.size(); ++k)
+      literals.push_back(RawKeyLiteral(sql_.kinds[key_positions_[k]], last_key_[k], source_->escaper()));
+    std::string any;
+    for (size_t k = 0; k < key_columns_.size(); ++k) {
+      std::string term;
+      for (size_t j = 0; j < k; ++j) term += key_columns_[j] + " = " + literals[j] + " AND ";
+      term += key_columns_[k] + after + literals[k];
+      any += (k ? " OR (" : "(") + term + ")";
+    }
+    if (key_columns_.size() == 1) return any;
+    return "(" + key_columns_[0] + (descending_ ? " <= " : " >= ") + literals[0] + " AND (" + any + "))";
+  }
+
+  MysqlSource* source_;
+  std::vector<std::string> columns_;
+  ScanSql sql_;
+  std::vector<std::string> key_columns_;  // quoted
+  std::vector<size_t> key_positions_;     // in the select list
+  bool descending_;
+  std::string table_;
+  std::vector<std::string> last_key_;  // per key column, the server's text of the last row read
+  bool has_last_key_ = false;
+  bool done_ = false;
+  uint64_t rows_read_ = 0;
+  MysqlDecodeCounts counts_;
+};
+
+MysqlSource::~MysqlSource() {
+  // Closing a connection ends its transaction; nothing is written, so nothing is lost.
+  for (auto& pooled : pool_) {
+    try {
+      pooled->connection->close();
+    } catch (const sql::SQLException&) {
+    }
+  }
+}
+
+Result<std::vector<std::string>> MysqlSource::ListTables() {
+  Result<std::vector<std::string>> names = ListMysqlTables(control_.get(), endpoint_.database);
+  if (!names.ok()) return names.status().WithContext("source " + DisplayName());
+  return names;
+}
+
+Result<const MysqlTable*> MysqlSource::Table(const std::string& name) {
+  auto cached = tables_.find(name);
+  if (cached != tables_.end()) return &cached->second;
+  Result<MysqlTable> table = DescribeMysqlTable(control_.get(), endpoint_.database, name, is_mariadb_);
+  if (!table.ok()) {
+    if (table.status().code() == StatusCode::kNotFound) return table.status();
+    return table.status().WithContext("source " + DisplayName());
+  }
+  return &(tables_[name] = std::move(table).value());
+}
+
+Result<TableInfo> MysqlSource::DescribeTable(const std::string& table) {
+  S2M_ASSIGN_OR_RETURN(const MysqlTable* found, Table(table));
+  return found->info;
+}
+
+Result<PooledConnection*> MysqlSource::Open() {
+  S2M_ASSIGN_OR_RETURN(std::unique_ptr<sql::Connection> connection, ConnectMysql(endpoint_));
+  auto pooled = std::make_unique<PooledConnection>();
+  S2M_ASSIGN_OR_RETURN(pooled->id, MysqlConnectionId(connection.get()));
+  pooled->connection = std::move(connection);
+  pool_.push_back(std::move(pooled));
+  return pool_.back().get();
+}
+
+Status MysqlSource::StartSnapshotOn(PooledConnection* connection) {
+  // A consistent snapshot is only kept for the whole transaction under REPEATABLE READ; a server whose
+  // default is READ COMMITTED would otherwise take a new one per statement.
+  S2M_RETURN_IF_ERROR(ExecuteMysql(connection->connection.get(),
+                                   "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                                   "source " + DisplayName() + ": starting the snapshot"));
+  return ExecuteMysql(connection->connection.get(), "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+                      "source " + DisplayName() + ": starting the snapshot");
+}
+
+Result<PooledConnection*> MysqlSource::Acquire(const std::string& table) {
+  std::erase_if(pool_, [](const std::unique_ptr<PooledConnection>& c) { return c->broken && !c->busy; });
+  auto take = [](PooledConnection* c) {
+    c->busy = true;
+    return c;
+  };
+  if (snapshot_ == SnapshotMode::kNone) {
+    for (auto& c : pool_)
+      if (!c->busy && !c->in_snapshot && !c->own_snapshot) return take(c.get());
+    S2M_ASSIGN_OR_RETURN(PooledConnection * opened, Open());
+    return take(opened);
+  }
+  for (auto& c : pool_)
+    if (!c->busy && c->in_snapshot) return take(c.get());
+  for (auto& c : pool_)
+    if (!c->busy && c->own_snapshot) return take(c.get());
+  PooledConnection* spare = nullptr;
+  for (auto& c : pool_)
+    if (!c->busy && !c->in_snapshot && !c->own_snapshot) spare = c.get();
+  if (!spare) {
+    S2M_ASSIGN_OR_RETURN(spare, Open());
+  }
+  S2M_RETURN_IF_ERROR(StartSnapshotOn(spare));
+  spare->own_snapshot = true;
+  spdlog::warn(
+      "source {}: table '{}' is read in a snapshot taken after the run's, because every snapshot "
+      "connection is busy{}; rows changed since the run began may not match the other tables",
+      DisplayName(), table,
+      snapshot_ == SnapshotMode::kSingle
+          ? " (one snapshot only: grant RELOAD to share it, or order the outer table by its primary key)"
+          : "");
+  return take(spare);
+}
+
+Result<PooledConnection*> MysqlSource::SnapshotConnectionForPage(const std::string& table) {
+  for (auto& c : pool_) {
+    if (!c->in_snapshot) continue;
+    if (c->busy || c->broken)
+      return Status::Error(StatusCode::kInternal,
+                           fmt::format("source {}: table '{}' is read in pages on the snapshot connection, but "
+                                       "another scan still holds it{}",
+                                       DisplayName(), table, c->broken ? " (it was lost)" : ""));
+    c->busy = true;
+    return c.get();
+  }
+  return Status::Error(StatusCode::kInternal,
+                       fmt::format("source {}: table '{}': the snapshot connection is gone", DisplayName(), table));
+}
+
+Status MysqlSource::FinishResult(PooledConnection* connection, const std::string& table, uint64_t rows) {
+  Status status;
+  try {
+    std::unique_ptr<sql::Statement> statement(connection->connection->createStatement());
+    std::unique_ptr<sql::ResultSet> errors(statement->executeQuery("SHOW ERRORS"));
+    while (errors->next()) {
+      if (std::string(errors->getString(1)) != "Error") continue;
+      status = Status::Error(StatusCode::kSourceError,
+                             fmt::format("source {}: reading table '{}': the server ended the result after {} rows: "
+                                         "{} (MySQL error {})",
+                                         DisplayName(), table, rows, std::string(errors->getString(3)),
+                                         errors->getInt(2)));
+      break;
+    }
+  } catch (const sql::SQLException& e) {
+    connection->broken = true;
+    status = MysqlErrorStatus(e, fmt::format("source {}: reading table '{}' (checking the end of the result)",
+                                             DisplayName(), table));
+  }
+  Release(connection);
+  return status;
+}
+
+void MysqlSource::Abandon(PooledConnection* connection, std::unique_ptr<sql::ResultSet> result,
+                          std::unique_ptr<sql::Statement> statement) {
+  // Destroying a half-read streamed result reads every remaining row (mysql_free_result drains it), which
+  // for a large table is the rest of the table: ending the session first makes it stop at once.
+  if (result && !connection->broken) {
+    Status killed = ExecuteMysql(control_.get(), fmt::format("KILL CONNECTION {}", connection->id), "");
+    if (!killed.ok()) spdlog::debug("source {}: {}", DisplayName(), killed.message());
+  }
+  connection->broken = true;
+  try {
+    result.reset();
+    statement.reset();
+  } catch (const sql::SQLException&) {
+  }
+  Release(connection);
+}
+
+void MysqlSource::AddCounts(const MysqlDecodeCounts& counts, const std::string& table) {
+  counts_.zero_dates += counts.zero_dates;
+  counts_.unparsed_json += counts.unparsed_json;
+  counts_.unparsed += counts.unparsed;
+  if (counts.zero_dates > 0)
+    spdlog::warn("source {}: table '{}': {} zero dates ('0000-00-00' or a zero month or day) read as null",
+                 DisplayName(), table, counts.zero_dates);
+  if (counts.unparsed_json > 0)
+    spdlog::warn("source {}: table '{}': {} JSON values libbson could not read were kept as strings", DisplayName(),
+                 table, counts.unparsed_json);
+  if (counts.unparsed > 0)
+    spdlog::warn("source {}: table '{}': {} values did not match their column type and were kept as strings",
+                 DisplayName(), table, counts.unparsed);
+}
+
+Status MysqlSource::BeginSnapshot() {
+  if (snapshot_ != SnapshotMode::kNone)
+    return Status::Error(StatusCode::kInternal, "source " + DisplayName() + ": snapshot already begun");
+  // Connect first, so the global read lock is held for the few statements below and not for a connect.
+  std::vector<PooledConnection*> members;
+  for (auto& c : pool_)
+    if (!c->busy && !c->broken && members.size() < kSnapshotConnections) members.push_back(c.get());
+  while (members.size() < kSnapshotConnections) {
+    S2M_ASSIGN_OR_RETURN(PooledConnection * opened, Open());
+    members.push_back(opened);
+  }
+
+  bool locked = false;
+  std::string why_single = "?snapshot=single in the URI";
+  if (endpoint_.allow_flush_lock) {
+    Status lock = ExecuteMysql(control_.get(), "FLUSH TABLES WITH READ LOCK", "FLUSH TABLES WITH READ LOCK");
+    locked = lock.ok();
+    if (!locked) why_single = lock.message();
+  }
+  Status started;
+  size_t count = locked ? members.size() : 1;
+  for (size_t i = 0; i < count && started.ok(); ++i) {
+    started = StartSnapshotOn(members[i]);
+    members[i]->in_snapshot = started.ok();
+  }
+  if (locked) {
+    Status unlocked = ExecuteMysql(control_.get(), "UNLOCK TABLES", "source " + DisplayName() + ": UNLOCK TABLES");
+    if (!unlocked.ok()) {
+      // The global read lock must not outlive this call: without the session it dies with it.
+      control_->close();
+      return unlocked;
+    }
+  }
+  if (!started.ok()) {
+    for (PooledConnection* member : members) {
+      member->in_snapshot = false;
+      member->broken = true;
+    }
+    return started;
+  }
+  snapshot_ = locked ? SnapshotMode::kShared : SnapshotMode::kSingle;
+  if (!locked)
+    spdlog::warn("source {}: cannot share one snapshot between connections ({}); tables are read in primary key "
+                 "pages on one snapshot connection",
+                 DisplayName(), why_single);
+  return Status::Ok();
+}
+
+Status MysqlSource::EndSnapshot() {
+  Status status;
+  for (auto& c : pool_) {
+    if (!c->in_snapshot && !c->own_snapshot) continue;
+    c->in_snapshot = c->own_snapshot = false;
+    if (c->busy || c->broken) {
+      c->broken = true;  // a stream still open on it: the connection is closed when it is given back
+      continue;
+    }
+    Status committed = ExecuteMysql(c->connection.get(), "COMMIT", "source " + DisplayName() + ": ending the snapshot");
+    if (!committed.ok()) {
+      c->broken = true;
+      if (status.ok()) status = committed;
+    }
+  }
+  snapshot_ = SnapshotMode::kNone;
+  return status;
+}
+
+Result<ScanSql> MysqlSource::BuildScanSql(const MysqlTable& table, const ScanRequest& request, bool with_primary_key) {
+  const TableInfo& info = table.info;
+  ScanSql sql;
+  auto column_index = [&](const std::string& name) -> Result<int> {
+    int index = info.ColumnIndex(name);
+    if (index < 0)
+      return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", name, info.name));
+    return index;
+  };
+  std::vector<int> selected;
+  for (const std::string& name : request.columns) {
+    S2M_ASSIGN_OR_RETURN(int index, column_index(name));
+    selected.push_back(index);
+  }
+  sql.requested = selected.size();
+  if (with_primary_key) {
+    for (const std::string& name : info.primary_key) {
+      S2M_ASSIGN_OR_RETURN(int index, column_index(name));
+      if (std::find(selected.begin(), selected.end(), index) == selected.end()) selected.push_back(index);
+    }
+  }
+  for (size_t i = 0; i < selected.size(); ++i) {
+    sql.select_list += (i ? ", " : "") + QuoteMysqlIdentifier(info.columns[selected[i]].name);
+    sql.kinds.push_back(table.kinds[selected[i]]);
+    sql.column_indices.push_back(selected[i]);
+  }
+  if (selected.empty()) sql.select_list = "1";
+  sql.from = " FROM " + QuoteMysqlIdentifier(info.name);
+  if (!request.where.empty()) sql.conditions.push_back("(" + request.where + ")");
+  if (request.key_filter) {
+    const KeyFilter& filter = *request.key_filter;
+    std::string columns;
+    for (size_t i = 0; i < filter.columns.size(); ++i) {
+      S2M_ASSIGN_OR_RETURN(int index, column_index(filter.columns[i]));
+      columns += (i ? ", " : "") + QuoteMysqlIdentifier(info.columns[index].name);
+    }
+    const bool composite = filter.columns.size() > 1;
+    auto escape = [this](const std::string& text) { return std::string(escaper()->escapeString(text)); };
+    std::string list;
+    for (size_t k = 0; k < filter.keys.size(); ++k) {
+      if (filter.keys[k].size() != filter.columns.size())
+        return Status::Error(StatusCode::kInternal,
+                             fmt::format("table '{}': a key has {} values for {} key columns", info.name,
+                                         filter.keys[k].size(), filter.columns.size()));
+      std::string tuple;
+      for (size_t i = 0; i < filter.columns.size(); ++i) {
+        Result<std::string> literal = MysqlLiteral(filter.keys[k][i], escape);
+        if (!literal.ok())
+          return literal.status().WithContext(fmt::format("table '{}', key column '{}'", info.name, filter.columns[i]));
+        tuple += (i ? ", " : "") + literal.value();
+      }
+      list += (k ? ", " : "") + (composite ? "(" + tuple + ")" : tuple);
+    }
+    if (filter.keys.empty()) {
+      sql.conditions.push_back("FALSE");
+    } else {
+      sql.conditions.push_back((composite ? "(" + columns + ")" : columns) + " IN (" + list + ")");
+    }
+  }
+  if (request.missing_parent) {
+    const MissingParentFilter& filter = *request.missing_parent;
+    if (filter.columns.size() != filter.parent_columns.size())
+      return Status::Error(StatusCode::kInternal, fmt::format("table '{}': missing-parent filter with {} columns for "
+                                                              "{} parent columns", info.name, filter.columns.size(),
+                                                              filter.parent_columns.size()));
+    std::string table_name = QuoteMysqlIdentifier(info.name);
+    std::string match;
+    for (size_t i = 0; i < filter.columns.size(); ++i) {
+      S2M_ASSIGN_OR_RETURN(int index, column_index(filter.columns[i]));
+      std::string column = table_name + "." + QuoteMysqlIdentifier(info.columns[index].name);
+      sql.conditions.push_back(column + " IS NOT NULL");
+      match += fmt::format("{}s2m_parent.{} = {}", i ? " AND " : "", QuoteMysqlIdentifier(filter.parent_columns[i]),
+                           column);
+    }
+    // The alias keeps a self-reference (employee -> employee) unambiguous.
+    sql.conditions.push_back(fmt::format("NOT EXISTS (SELECT 1 FROM {} AS s2m_parent WHERE {})",
+                                         QuoteMysqlIdentifier(filter.parent_table), match));
+  }
+  for (size_t i = 0; i < request.order_by.size(); ++i) {
+    S2M_ASSIGN_OR_RETURN(int index, column_index(request.order_by[i].column));
+    sql.order_by += (i ? ", " : " ORDER BY ") + QuoteMysqlIdentifier(info.columns[index].name) +
+                    (request.order_by[i].descending ? " DESC" : "");
+  }
+  return sql;
+}
+
+bool MysqlSource::CanPage(const MysqlTable& table, const ScanRequest& request, bool* descending) const {
+  const TableInfo& info = table.info;
+  if (snapshot_ != SnapshotMode::kSingle || request.key_filter || info.primary_key.empty()) return false;
+  for (const std::string& key : info.primary_key) {
+    int index = info.ColumnIndex(key);
+    if (index < 0) return false;
+    MysqlColumnKind kind = table.kinds[index];
+    // The next page starts after the last key as the server printed it: exact for these kinds only
+    // (a FLOAT prints rounded, so "> 3.14" would read its row again).
+    if (kind == MysqlColumnKind::kDouble || kind == MysqlColumnKind::kJson || kind == MysqlColumnKind::kSet ||
+        kind == MysqlColumnKind::kOther)
+      return false;
+  }
+  *descending = false;
+  if (request.order_by.empty()) return true;
+  if (request.order_by.size() != info.primary_key.size()) return false;
+  *descending = request.order_by[0].descending;
+  for (size_t i = 0; i < request.order_by.size(); ++i) {
+    if (!EqualsIgnoreCase(request.order_by[i].column, info.primary_key[i]) ||
+        request.order_by[i].descending != *descending)
+      return false;
+  }
+  return true;
+}
+
+Result<std::unique_ptr<RowStream>> MysqlSource::Scan(const ScanRequest& request) {
+  S2M_ASSIGN_OR_RETURN(const MysqlTable* table, Table(request.table));
+  const std::string& name = table->info.name;
+  bool descending = false;
+  if (CanPage(*table, request, &descending)) {
+    S2M_ASSIGN_OR_RETURN(ScanSql sql, BuildScanSql(*table, request, /*with_primary_key=*/true));
+    std::vector<std::string> key_columns;
+    std::vector<size_t> key_positions;
+    for (const std::string& key : table->info.primary_key) {
+      int index = table->info.ColumnIndex(key);
+      key_columns.push_back(QuoteMysqlIdentifier(table->info.columns[index].name));
+      key_positions.push_back(std::find(sql.column_indices.begin(), sql.column_indices.end(), index) -
+                              sql.column_indices.begin());
+    }
+    std::string order_by;
+    for (size_t k = 0; k < key_columns.size(); ++k)
+      order_by += (k ? ", " : " ORDER BY ") + key_columns[k] + (descending ? " DESC" : "");
+    sql.order_by = order_by;
+    return std::unique_ptr<RowStream>(std::make_unique<MysqlPagedStream>(
+        this, request.columns, std::move(sql), std::move(key_columns), std::move(key_positions), descending, name));
+  }
+
+  S2M_ASSIGN_OR_RETURN(ScanSql sql, BuildScanSql(*table, request, /*with_primary_key=*/false));
+  S2M_ASSIGN_OR_RETURN(PooledConnection * connection, Acquire(name));
+  std::unique_ptr<sql::Statement> statement;
+  std::unique_ptr<sql::ResultSet> result;
+  try {
+    statement.reset(connection->connection->createStatement());
+    // The one setting under which Connector/C++ 1.1 streams (mysql_use_result): see the file comment.
+    statement->setResultSetType(sql::ResultSet::TYPE_FORWARD_ONLY);
+    result.reset(statement->executeQuery(sql.Sql()));
+  } catch (const sql::SQLException& e) {
+    // A query the server refused leaves the connection usable; a lost connection does not.
+    if (e.getErrorCode() >= 2000 && e.getErrorCode() < 3000) connection->broken = true;
+    Release(connection);
+    std::string hint = request.where.empty() ? "" : fmt::format(" (check the \"where\" condition: {})", request.where);
+    return MysqlErrorStatus(e, fmt::format("source {}: cannot query table '{}'{}", DisplayName(), name, hint));
+  }
+  return std::unique_ptr<RowStream>(std::make_unique<MysqlRowStream>(
+      this, connection, std::move(statement), std::move(result), request.columns, std::move(sql), name));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Source>> OpenMysqlSource(const std::string& uri, const SourceOptions& options) {
+  S2M_ASSIGN_OR_RETURN(MysqlEndpoint endpoint, ParseMysqlUri(uri, options));
+  S2M_ASSIGN_OR_RETURN(std::unique_ptr<sql::Connection> control, ConnectMysql(endpoint));
+  bool is_mariadb = false;
+  try {
+    std::unique_ptr<sql::Statement> statement(control->createStatement());
+    std::unique_ptr<sql::ResultSet> version(statement->executeQuery("SELECT VERSION()"));
+    if (version->next()) is_mariadb = std::string(version->getString(1)).find("MariaDB") != std::string::npos;
+    statement->execute(fmt::format("SET SESSION lock_wait_timeout = {}", kFlushLockWaitSeconds));
+  } catch (const sql::SQLException& e) {
+    return MysqlErrorStatus(e, "source " + endpoint.display_name + ": setting up the session");
+  }
+  return std::unique_ptr<Source>(std::make_unique<MysqlSource>(std::move(endpoint), std::move(control), is_mariadb));
+}
+
+MysqlDecodeCounts MysqlSourceDecodeCounts(const Source& source) {
+  auto* mysql = dynamic_cast<const MysqlSource*>(&source);
+  return mysql ? mysql->counts() : MysqlDecodeCounts{};
+}
+
+}  // namespace sql2mongo

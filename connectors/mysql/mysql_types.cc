@@ -1,0 +1,348 @@
+#include "mysql/mysql_types.h"
+
+#include <bson/bson.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace sql2mongo {
+namespace {
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+
+template <typename Int>
+bool ParseInteger(std::string_view text, Int* out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && ptr == text.data() + text.size();
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil), valid for every
+// year MySQL can store, including year 0.
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+bool Digits(std::string_view text, size_t pos, size_t count, int* out) {
+  if (pos + count > text.size()) return false;
+  int value = 0;
+  for (size_t i = pos; i < pos + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    value = value * 10 + (text[i] - '0');
+  }
+  *out = value;
+  return true;
+}
+
+// An unsigned number: int64 when it fits, else Decimal, so 18446744073709551615 is never wrapped.
+Value UnsignedValue(std::string_view text, MysqlDecodeCounts* counts) {
+  uint64_t n = 0;
+  if (!ParseInteger(text, &n)) {
+    ++counts->unparsed;
+    return std::string(text);
+  }
+  if (n <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return static_cast<int64_t>(n);
+  return Decimal{std::string(text)};
+}
+
+Value SetValue(std::string_view text) {
+  bson_t array = BSON_INITIALIZER;
+  size_t index = 0;
+  size_t start = 0;
+  // SET members cannot contain commas (CREATE TABLE refuses them), so splitting on ',' is exact.
+  while (!text.empty() && start <= text.size()) {
+    size_t comma = text.find(',', start);
+    size_t end = comma == std::string_view::npos ? text.size() : comma;
+    std::string key = std::to_string(index++);
+    bson_append_utf8(&array, key.c_str(), static_cast<int>(key.size()), text.data() + start,
+                     static_cast<int>(end - start));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  const uint8_t* data = bson_get_data(&array);
+  RawBson raw{std::vector<uint8_t>(data, data + array.len), true};
+  bson_destroy(&array);
+  return raw;
+}
+
+Value UuidValue(std::string_view text, MysqlDecodeCounts* counts) {
+  std::vector<uint8_t> bytes;
+  bytes.reserve(16);
+  int high = -1;
+  for (char c : text) {
+    if (c == '-') continue;
+    int nibble = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
+                 : (c >= 'a' && c <= 'f')                     ? c - 'a' + 10
+                 : (c >= 'A' && c <= 'F')                     ? c - 'A' + 10
+                                                              : -1;
+    if (nibble < 0) break;
+    if (high < 0) {
+      high = nibble;
+    } else {
+      bytes.push_back(static_cast<uint8_t>(high << 4 | nibble));
+      high = -1;
+    }
+  }
+  if (bytes.size() != 16) {
+    ++counts->unparsed;
+    return std::string(text);
+  }
+  return Binary{std::move(bytes), 4};
+}
+
+}  // namespace
+
+MysqlColumnKind ClassifyMysqlColumn(const std::string& data_type, const std::string& column_type, bool has_charset,
+                                    bool is_json) {
+  const std::string type = Lower(data_type);
+  const std::string full = Lower(column_type);
+  const bool is_unsigned = full.find("unsigned") != std::string::npos;
+  if (is_json || type == "json") return MysqlColumnKind::kJson;
+  if (type == "tinyint" || type == "bool" || type == "boolean")
+    return StartsWith(full, "tinyint(1)") || type != "tinyint" ? MysqlColumnKind::kBool : MysqlColumnKind::kInt32;
+  if (type == "smallint" || type == "mediumint" || type == "year") return MysqlColumnKind::kInt32;
+  if (type == "int" || type == "integer") return is_unsigned ? MysqlColumnKind::kInt64 : MysqlColumnKind::kInt32;
+  if (type == "bigint") return is_unsigned ? MysqlColumnKind::kUInt64 : MysqlColumnKind::kInt64;
+  if (type == "bit") return full == "bit(1)" ? MysqlColumnKind::kBool : MysqlColumnKind::kBit;
+  if (type == "decimal" || type == "numeric" || type == "dec" || type == "fixed") return MysqlColumnKind::kDecimal;
+  if (type == "float" || type == "double" || type == "real" || type == "double precision")
+    return MysqlColumnKind::kDouble;
+  if (type == "char" || type == "varchar" || type == "tinytext" || type == "text" || type == "mediumtext" ||
+      type == "longtext" || type == "enum")
+    return has_charset ? MysqlColumnKind::kString : MysqlColumnKind::kBinary;
+  if (type == "set") return MysqlColumnKind::kSet;
+  if (type == "date") return MysqlColumnKind::kDate;
+  if (type == "datetime" || type == "timestamp") return MysqlColumnKind::kDateTime;
+  if (type == "time") return MysqlColumnKind::kTime;
+  if (type == "binary" || type == "varbinary" || type == "tinyblob" || type == "blob" || type == "mediumblob" ||
+      type == "longblob")
+    return MysqlColumnKind::kBinary;
+  if (type == "geometry" || type == "point" || type == "linestring" || type == "polygon" || type == "multipoint" ||
+      type == "multilinestring" || type == "multipolygon" || type == "geometrycollection" ||
+      type == "geomcollection")
+    return MysqlColumnKind::kBinary;
+  if (type == "uuid") return MysqlColumnKind::kUuid;
+  return MysqlColumnKind::kOther;
+}
+
+const char* MysqlColumnKindName(MysqlColumnKind kind) {
+  switch (kind) {
+    case MysqlColumnKind::kBool: return "bool";
+    case MysqlColumnKind::kInt32: return "int32";
+    case MysqlColumnKind::kInt64: return "int64";
+    case MysqlColumnKind::kUInt64: return "uint64";
+    case MysqlColumnKind::kBit: return "bit";
+    case MysqlColumnKind::kDecimal: return "decimal";
+    case MysqlColumnKind::kDouble: return "double";
+    case MysqlColumnKind::kString: return "string";
+    case MysqlColumnKind::kSet: return "set";
+    case MysqlColumnKind::kDate: return "date";
+    case MysqlColumnKind::kDateTime: return "datetime";
+    case MysqlColumnKind::kTime: return "time";
+    case MysqlColumnKind::kBinary: return "binary";
+    case MysqlColumnKind::kJson: return "json";
+    case MysqlColumnKind::kUuid: return "uuid";
+    case MysqlColumnKind::kOther: return "other";
+  }
+  return "?";
+}
+
+bool ParseMysqlDateTime(std::string_view text, DateTime* out, bool* is_zero) {
+  int year, month, day;
+  if (text.size() < 10 || text[4] != '-' || text[7] != '-' || !Digits(text, 0, 4, &year) ||
+      !Digits(text, 5, 2, &month) || !Digits(text, 8, 2, &day))
+    return false;
+  int hour = 0, minute = 0, second = 0, micros = 0;
+  if (text.size() > 10) {
+    if (text.size() < 19 || text[10] != ' ' || text[13] != ':' || text[16] != ':' || !Digits(text, 11, 2, &hour) ||
+        !Digits(text, 14, 2, &minute) || !Digits(text, 17, 2, &second))
+      return false;
+    if (text.size() > 19) {
+      size_t fraction = text.size() - 20;
+      if (text[19] != '.' || fraction == 0 || fraction > 6 || !Digits(text, 20, fraction, &micros)) return false;
+      for (size_t i = fraction; i < 6; ++i) micros *= 10;
+    }
+  }
+  *is_zero = month == 0 || day == 0;
+  if (*is_zero) return true;
+  if (month > 12 || day > 31 || hour > 23 || minute > 59 || second > 59) return false;
+  // BSON dates hold milliseconds: DATETIME(6) microseconds are truncated toward the earlier instant.
+  int64_t seconds = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+                    hour * 3600 + minute * 60 + second;
+  out->millis = seconds * 1000 + micros / 1000;
+  return true;
+}
+
+bool ParseJsonValue(std::string_view json, Value* out) {
+  // libbson reads documents only; wrapping the text as {"v": ...} reads arrays and scalars too. A value
+  // that is not one JSON value (which a JSON column cannot hold) shows as a second key and is refused.
+  std::string wrapped;
+  wrapped.reserve(json.size() + 8);
+  wrapped.append("{\"v\": ").append(json).append("}");
+  bson_t doc;
+  bson_error_t error;
+  if (!bson_init_from_json(&doc, wrapped.data(), static_cast<ssize_t>(wrapped.size()), &error)) return false;
+  bson_iter_t it;
+  bool ok = bson_iter_init(&it, &doc) && bson_iter_next(&it) && std::string_view(bson_iter_key(&it)) == "v";
+  if (ok) {
+    bson_iter_t after = it;
+    ok = !bson_iter_next(&after);
+  }
+  if (ok) {
+    switch (bson_iter_type(&it)) {
+      case BSON_TYPE_DOCUMENT:
+      case BSON_TYPE_ARRAY: {
+        uint32_t length = 0;
+        const uint8_t* data = nullptr;
+        bool is_array = bson_iter_type(&it) == BSON_TYPE_ARRAY;
+        if (is_array) bson_iter_array(&it, &length, &data);
+        else bson_iter_document(&it, &length, &data);
+        *out = RawBson{std::vector<uint8_t>(data, data + length), is_array};
+        break;
+      }
+      case BSON_TYPE_UTF8: {
+        uint32_t length = 0;
+        const char* text = bson_iter_utf8(&it, &length);
+        *out = std::string(text, length);
+        break;
+      }
+      case BSON_TYPE_INT32: *out = bson_iter_int32(&it); break;
+      case BSON_TYPE_INT64: *out = bson_iter_int64(&it); break;
+      case BSON_TYPE_DOUBLE: *out = bson_iter_double(&it); break;
+      case BSON_TYPE_BOOL: *out = bson_iter_bool(&it); break;
+      case BSON_TYPE_NULL: *out = Null{}; break;
+      default: ok = false;  // an Extended JSON scalar ({"$oid": ...} at the top): keep the text
+    }
+  }
+  bson_destroy(&doc);
+  return ok;
+}
+
+Value DecodeMysqlValue(MysqlColumnKind kind, std::string_view text, MysqlDecodeCounts* counts) {
+  switch (kind) {
+    case MysqlColumnKind::kBool:
+      if (text == "0") return false;
+      if (text == "1") return true;
+      [[fallthrough]];  // TINYINT(1) may hold any TINYINT: keep the number rather than lose it
+    case MysqlColumnKind::kInt32: {
+      int32_t n = 0;
+      if (ParseInteger(text, &n)) return n;
+      break;
+    }
+    case MysqlColumnKind::kInt64: {
+      int64_t n = 0;
+      if (ParseInteger(text, &n)) return n;
+      break;
+    }
+    case MysqlColumnKind::kUInt64:
+    case MysqlColumnKind::kBit:  // Connector/C++ renders BIT as its unsigned value in decimal
+      return UnsignedValue(text, counts);
+    case MysqlColumnKind::kDecimal:
+      return Decimal{std::string(text)};
+    case MysqlColumnKind::kDouble: {
+      double d = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+      if (ec == std::errc() && ptr == text.data() + text.size()) return d;
+      break;
+    }
+    case MysqlColumnKind::kString:
+    case MysqlColumnKind::kTime:
+      return std::string(text);
+    case MysqlColumnKind::kSet:
+      return SetValue(text);
+    case MysqlColumnKind::kDate:
+    case MysqlColumnKind::kDateTime: {
+      DateTime dt;
+      bool is_zero = false;
+      if (!ParseMysqlDateTime(text, &dt, &is_zero)) break;
+      if (!is_zero) return dt;
+      ++counts->zero_dates;
+      return Null{};
+    }
+    case MysqlColumnKind::kBinary:
+      return Binary{std::vector<uint8_t>(text.begin(), text.end()), 0};
+    case MysqlColumnKind::kJson: {
+      Value value;
+      if (ParseJsonValue(text, &value)) return value;
+      ++counts->unparsed_json;
+      return std::string(text);
+    }
+    case MysqlColumnKind::kUuid:
+      return UuidValue(text, counts);
+    case MysqlColumnKind::kOther:
+      if (bson_utf8_validate(text.data(), text.size(), false)) return std::string(text);
+      return Binary{std::vector<uint8_t>(text.begin(), text.end()), 0};
+  }
+  ++counts->unparsed;
+  return std::string(text);
+}
+
+Result<std::string> MysqlLiteral(const Value& value, const std::function<std::string(const std::string&)>& escape) {
+  if (IsNull(value)) return std::string("NULL");
+  if (auto* v = std::get_if<bool>(&value)) return std::string(*v ? "1" : "0");
+  if (auto* v = std::get_if<int32_t>(&value)) return std::to_string(*v);
+  if (auto* v = std::get_if<int64_t>(&value)) return std::to_string(*v);
+  if (auto* v = std::get_if<double>(&value)) {
+    if (!std::isfinite(*v)) return Status::Error(StatusCode::kDataError, "a key value is not a finite number");
+    return ShortestDecimalText(*v);
+  }
+  if (auto* v = std::get_if<Decimal>(&value)) {
+    bool plain = !v->digits.empty() && std::all_of(v->digits.begin(), v->digits.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
+    });
+    if (plain) return v->digits;
+    return "'" + escape(v->digits) + "'";
+  }
+  if (auto* v = std::get_if<std::string>(&value)) return "'" + escape(*v) + "'";
+  if (auto* v = std::get_if<Binary>(&value)) {
+    std::string hex = "X'";
+    for (uint8_t b : v->bytes) hex += fmt::format("{:02X}", b);
+    return hex + "'";
+  }
+  if (auto* v = std::get_if<DateTime>(&value)) {
+    int64_t days = v->millis >= 0 ? v->millis / 86400000 : -((-v->millis + 86399999) / 86400000);
+    int64_t millis_of_day = v->millis - days * 86400000;
+    int64_t year;
+    unsigned month, day;
+    CivilFromDays(days, &year, &month, &day);
+    return fmt::format("'{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}'", year, month, day, millis_of_day / 3600000,
+                       millis_of_day / 60000 % 60, millis_of_day / 1000 % 60, millis_of_day % 1000);
+  }
+  return Status::Error(StatusCode::kDataError, "a JSON or SET value cannot be used as a join key");
+}
+
+std::string QuoteMysqlIdentifier(const std::string& name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  return out + "`";
+}
+
+}  // namespace sql2mongo

@@ -1,0 +1,68 @@
+// MySQL / MariaDB values -> Value. The connector reads the text protocol (the only one that streams in
+// Connector/C++ 1.1), so every value arrives as bytes: this file turns those bytes into a typed Value
+// by the column's declared type, and knows nothing of connections. The type table is in docs/types.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "sql2mongo/value.h"
+
+namespace sql2mongo {
+
+// What a column becomes, decided once per column from information_schema.COLUMNS.
+enum class MysqlColumnKind {
+  kBool,          // TINYINT(1) / BOOL / BOOLEAN, and BIT(1)
+  kInt32,         // TINYINT..INT signed, TINYINT..MEDIUMINT unsigned, YEAR
+  kInt64,         // INT UNSIGNED, BIGINT
+  kUInt64,        // BIGINT UNSIGNED: int64 when it fits, else Decimal (never wrapped)
+  kBit,           // BIT(2..64): the bits as an unsigned number, like kUInt64
+  kDecimal,       // DECIMAL / NUMERIC: the server's exact digits
+  kDouble,        // FLOAT / DOUBLE
+  kString,        // CHAR / VARCHAR / TEXT / ENUM (the connection is utf8mb4, so the server converts)
+  kSet,           // SET: an array of its members
+  kDate,          // DATE: UTC midnight
+  kDateTime,      // DATETIME / TIMESTAMP (the session time zone is UTC, so TIMESTAMP arrives in UTC)
+  kTime,          // TIME: its text ("HH:MM:SS[.ffffff]", may be negative or above 24 h)
+  kBinary,        // BINARY / VARBINARY / BLOB, geometry (WKB with the SRID in front)
+  kJson,          // JSON (MariaDB: LONGTEXT with a json_valid() check): parsed into BSON
+  kUuid,          // MariaDB UUID: Binary subtype 4
+  kOther,         // anything else (INET6, types added later): text when valid UTF-8, else Binary
+};
+
+// `data_type` and `column_type` are information_schema.COLUMNS.DATA_TYPE and COLUMN_TYPE ("int",
+// "int(10) unsigned"); `has_charset` is whether CHARACTER_SET_NAME is set (binary strings have none);
+// `is_json` whether the column is JSON (MySQL's DATA_TYPE 'json', or MariaDB's json_valid() check).
+MysqlColumnKind ClassifyMysqlColumn(const std::string& data_type, const std::string& column_type,
+                                    bool has_charset, bool is_json);
+const char* MysqlColumnKindName(MysqlColumnKind kind);
+
+// Counts what decoding changed on purpose, so a run can say so once instead of per value.
+struct MysqlDecodeCounts {
+  uint64_t zero_dates = 0;     // '0000-00-00' and dates with a zero month or day -> Null
+  uint64_t unparsed_json = 0;  // JSON text libbson would not read -> kept as a string
+  uint64_t unparsed = 0;       // other text that did not match its type -> kept as a string
+};
+
+// Decodes the text-protocol bytes of one non-NULL value.
+Value DecodeMysqlValue(MysqlColumnKind kind, std::string_view text, MysqlDecodeCounts* counts);
+
+// Parses MySQL's "YYYY-MM-DD[ HH:MM:SS[.ffffff]]". False for text that is not a date; true with
+// *is_zero set for zero dates and dates with a zero month or day, which have no instant.
+bool ParseMysqlDateTime(std::string_view text, DateTime* out, bool* is_zero);
+
+// JSON text -> Value: an object or array becomes RawBson, a scalar its own type. False when libbson
+// cannot read it.
+bool ParseJsonValue(std::string_view json, Value* out);
+
+// A SQL literal for `value` in a key filter: numbers printed exactly, strings through `escape` (the
+// connection's mysql_real_escape_string, which knows the charset and NO_BACKSLASH_ESCAPES) in quotes,
+// bytes as X'..', dates as 'YYYY-MM-DD HH:MM:SS.fff'. kDataError for a value that cannot be a key.
+Result<std::string> MysqlLiteral(const Value& value, const std::function<std::string(const std::string&)>& escape);
+
+// `name` quoted as a MySQL identifier: backticks, with backticks inside doubled.
+std::string QuoteMysqlIdentifier(const std::string& name);
+
+}  // namespace sql2mongo
