@@ -1,4 +1,5 @@
 #include "postgres/postgres_types.h"
+#include "common/civil_date.h"
 
 #include <arpa/inet.h>
 #include <bson/bson.h>
@@ -243,19 +244,6 @@ Result<Value> DecodeArray(const PgDecoder& decoder, const char* data, size_t siz
   RawBson raw{std::vector<uint8_t>(bytes, bytes + root.len), true};
   bson_destroy(&root);
   return Value(std::move(raw));
-}
-
-// Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm).
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "sql2mongo/value.h"
+#include "common/civil_date.h"
 
 #include <bson/bson.h>
 #include <fmt/format.h>
@@ -79,16 +80,6 @@ int DigitsToInt(const std::string& s, size_t pos, size_t len, bool* ok) {
     n = n * 10 + (s[i] - '0');
   }
   return n;
-}
-
-// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
 }  // namespace
