@@ -18,11 +18,16 @@ Status AppendField(const TablePlan& plan, const ShapeNode& node, const RowBatch&
                    const char* key, size_t key_length) {
   const Value& raw = rows.at(row, node.column);
   if (IsNull(raw) && node.nulls == NullPolicy::kOmit) return Status::Ok();
-  Result<Value> converted = ConvertValue(raw, node.type);
-  const std::string& column = plan.read_columns[node.column];
-  if (!converted.ok()) return converted.status().WithContext(fmt::format("column {}.{}", plan.table, column));
-  return AppendValue(doc, key, key_length, converted.value())
-      .WithContext(fmt::format("column {}.{}", plan.table, column));
+  // The hot path: no conversion asked, no copy of the value, and no message built unless it fails.
+  Status status;
+  if (node.type == TargetType::kAuto) {
+    status = AppendValue(doc, key, key_length, raw);
+  } else {
+    Result<Value> converted = ConvertValue(raw, node.type);
+    status = converted.ok() ? AppendValue(doc, key, key_length, converted.value()) : converted.status();
+  }
+  if (status.ok()) return status;
+  return status.WithContext(fmt::format("column {}.{}", plan.table, plan.read_columns[node.column]));
 }
 
 // One element of an array embed, or the single row of an object embed.
