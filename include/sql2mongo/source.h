@@ -119,6 +119,9 @@ struct SourceOptions {
   // From --password-file; when empty, connectors fall back to their environment variable
   // (PGPASSWORD, MYSQL_PWD) and then to the URI. Never logged.
   std::string password;
+  // How many readers a run may use at once (itself and OpenSnapshotReader()s), so a source that can
+  // only share its snapshot among connections opened when it starts (MySQL) opens enough of them.
+  int snapshot_readers = 1;
 };
 
 // Opens a source from a URI: "sqlite:PATH", "postgresql://user@host:port/db?sslmode=...",

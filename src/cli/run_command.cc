@@ -58,6 +58,8 @@ int RunCommand(const RunArguments& arguments) {
                                                                 "--target mongodb://HOST:PORT/DB", arguments.mapping_file)));
 
   SourceOptions source_options;
+  source_options.snapshot_readers =
+      arguments.threads > 0 ? arguments.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!arguments.password_file.empty()) {
     std::ifstream in(arguments.password_file);
     std::getline(in, source_options.password);  // the first line; a trailing newline is not part of it
@@ -79,8 +81,7 @@ int RunCommand(const RunArguments& arguments) {
   options.batch_size = arguments.batch_size;
   options.drop = arguments.drop;
   options.writers = arguments.writers;
-  options.read_partitions =
-      arguments.threads > 0 ? arguments.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.read_partitions = source_options.snapshot_readers;
   // Caps every TBB stage of the run; the pipeline's own threads come from this arena.
   std::optional<tbb::global_control> thread_limit;
   if (arguments.threads > 0)
