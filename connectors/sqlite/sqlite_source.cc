@@ -232,7 +232,9 @@ Result<std::unique_ptr<Source>> OpenSqliteSource(const std::string& path) {
                          fmt::format("source sqlite:{}: no such file (check the path; a relative path in a mapping "
                                      "file is read from the mapping file's folder)", path));
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  // NOMUTEX: each connection is used by one thread at a time (the Source contract), so SQLite's own
+  // per-call mutex is pure cost (~5 % of a run's instructions under callgrind).
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   SqliteHandle db(raw);
   if (rc != SQLITE_OK)
     return Status::Error(StatusCode::kSourceError,

@@ -1,8 +1,7 @@
 #include "sqlite/sqlite_types.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <cctype>
 #include <cmath>
@@ -38,8 +37,11 @@ SqliteColumnKind ClassifyKind(const std::string& t) {
 // otherwise the shortest round-trip text, which never invents digits.
 std::string DecimalText(double d, int scale) {
   if (scale >= 0 && scale <= 15 && std::fabs(d) < 1e15) {
-    std::string fixed = fmt::format("{:.{}f}", d, scale);
-    if (std::stod(fixed) == d) return fixed;
+    char buffer[64];
+    auto written = std::to_chars(buffer, buffer + sizeof buffer, d, std::chars_format::fixed, scale);
+    double back = 0;
+    auto read = std::from_chars(buffer, written.ptr, back);
+    if (written.ec == std::errc() && read.ec == std::errc() && back == d) return std::string(buffer, written.ptr);
   }
   return ShortestDecimalText(d);
 }
