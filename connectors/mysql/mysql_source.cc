@@ -17,11 +17,15 @@
 //      connection, START TRANSACTION WITH CONSISTENT SNAPSHOT on kSnapshotConnections connections, then
 //      UNLOCK TABLES - no commit can land between the snapshots, so they are one moment (how mydumper
 //      shares a snapshot between its threads). Writers wait for the lock for a few milliseconds.
+//      Parallel readers (OpenSnapshotReader) can only join that moment under the same lock, so
+//      BeginSnapshot also starts kSnapshotConnections connections for each of the other
+//      SourceOptions.snapshot_readers - 1 readers, and OpenSnapshotReader hands out one such set each.
 //  (b) Single snapshot (no RELOAD, a lock timeout, or ?snapshot=single): one snapshot connection. A scan
 //      ordered by the table's primary key (or not ordered) and without a key filter is read in keyset
 //      pages (WHERE pk > last ORDER BY pk LIMIT n), each page read whole inside Next(), so the snapshot
 //      connection is free between pages for the embed scans. A scan that needs a connection while the
-//      snapshot connection is busy gets its own, later snapshot, with a warning naming the table.
+//      snapshot connection is busy gets its own, later snapshot, with a warning naming the table. No
+//      parallel readers: nothing else can join the snapshot.
 // A server-side end of a stream (KILL QUERY, max_statement_time) reaches Connector/C++ as a normal end
 // of rows, so every stream ends with SHOW ERRORS: a cut result is an error, never a short read.
 #include "mysql/mysql_source.h"
@@ -34,7 +38,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <map>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -59,6 +65,23 @@ struct PooledConnection {
   bool broken = false;        // lost, killed or retired: dropped once free
   bool in_snapshot = false;   // in the run's shared snapshot
   bool own_snapshot = false;  // in a snapshot of its own, taken later (mode (b) only)
+};
+
+// The connections of one reader: its root stream and its embed scans.
+using ConnectionSet = std::vector<std::unique_ptr<PooledConnection>>;
+
+// Closing a connection ends its transaction; nothing is written, so nothing is lost.
+void Close(PooledConnection& pooled) {
+  try {
+    pooled.connection->close();
+  } catch (const sql::SQLException&) {
+  }
+}
+
+// What the decoders changed, summed over a source and its parallel readers (other threads).
+struct DecodeTally {
+  std::mutex mutex;
+  MysqlDecodeCounts counts;
 };
 
 bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
@@ -113,8 +136,10 @@ struct ScanSql {
 
 class MysqlSource : public Source {
  public:
-  MysqlSource(MysqlEndpoint endpoint, std::unique_ptr<sql::Connection> control, bool is_mariadb)
-      : endpoint_(std::move(endpoint)), control_(std::move(control)), is_mariadb_(is_mariadb) {}
+  MysqlSource(MysqlEndpoint endpoint, std::unique_ptr<sql::Connection> control, bool is_mariadb,
+              int snapshot_readers)
+      : endpoint_(std::move(endpoint)), control_(std::move(control)), is_mariadb_(is_mariadb),
+        snapshot_readers_(std::max(1, snapshot_readers)) {}
   ~MysqlSource() override;
 
   std::string DisplayName() const override { return endpoint_.display_name; }
@@ -123,6 +148,9 @@ class MysqlSource : public Source {
   Status BeginSnapshot() override;
   Status EndSnapshot() override;
   Result<std::unique_ptr<RowStream>> Scan(const ScanRequest& request) override;
+  Result<std::optional<std::pair<int64_t, int64_t>>> IntegerKeyBounds(const std::string& table,
+                                                                       const std::string& column) override;
+  Result<std::unique_ptr<Source>> OpenSnapshotReader() override;
 
   // For the streams.
   Status FinishResult(PooledConnection* connection, const std::string& table, uint64_t rows);
@@ -132,10 +160,14 @@ class MysqlSource : public Source {
   Result<PooledConnection*> SnapshotConnectionForPage(const std::string& table);
   void AddCounts(const MysqlDecodeCounts& counts, const std::string& table);
   sql::mysql::MySQL_Connection* escaper() { return static_cast<sql::mysql::MySQL_Connection*>(control_.get()); }
-  const MysqlDecodeCounts& counts() const { return counts_; }
+  MysqlDecodeCounts counts() const {
+    std::lock_guard<std::mutex> lock(tally_->mutex);
+    return tally_->counts;
+  }
 
  private:
   Result<const MysqlTable*> Table(const std::string& name);
+  Result<std::unique_ptr<PooledConnection>> Connect();
   Result<PooledConnection*> Open();
   Result<PooledConnection*> Acquire(const std::string& table);
   Status StartSnapshotOn(PooledConnection* connection);
@@ -146,10 +178,15 @@ class MysqlSource : public Source {
   // Catalog queries, FLUSH TABLES WITH READ LOCK and KILL; never streams, so it is always free.
   std::unique_ptr<sql::Connection> control_;
   bool is_mariadb_;
+  // Readers this source and its OpenSnapshotReader()s may be at once (SourceOptions.snapshot_readers).
+  int snapshot_readers_;
   std::vector<std::unique_ptr<PooledConnection>> pool_;
+  // Between BeginSnapshot and EndSnapshot: connection sets already in the shared snapshot, not yet
+  // handed out by OpenSnapshotReader. A reader never gives its set back; it closes it.
+  std::vector<ConnectionSet> reader_sets_;
   std::map<std::string, MysqlTable> tables_;
   SnapshotMode snapshot_ = SnapshotMode::kNone;
-  MysqlDecodeCounts counts_;
+  std::shared_ptr<DecodeTally> tally_ = std::make_shared<DecodeTally>();  // shared with the readers
 };
 
 // A streamed scan on one pooled connection, read as rows are needed.
@@ -303,13 +340,9 @@ class MysqlPagedStream : public RowStream {
 };
 
 MysqlSource::~MysqlSource() {
-  // Closing a connection ends its transaction; nothing is written, so nothing is lost.
-  for (auto& pooled : pool_) {
-    try {
-      pooled->connection->close();
-    } catch (const sql::SQLException&) {
-    }
-  }
+  for (auto& pooled : pool_) Close(*pooled);
+  for (auto& set : reader_sets_)
+    for (auto& pooled : set) Close(*pooled);
 }
 
 Result<std::vector<std::string>> MysqlSource::ListTables() {
@@ -334,21 +367,26 @@ Result<TableInfo> MysqlSource::DescribeTable(const std::string& table) {
   return found->info;
 }
 
-Result<PooledConnection*> MysqlSource::Open() {
+Result<std::unique_ptr<PooledConnection>> MysqlSource::Connect() {
   S2M_ASSIGN_OR_RETURN(std::unique_ptr<sql::Connection> connection, ConnectMysql(endpoint_));
+  // A consistent snapshot is only kept for the whole transaction under REPEATABLE READ; a server whose
+  // default is READ COMMITTED would otherwise take a new one per statement. Set here, not in
+  // StartSnapshotOn, so it costs nothing while BeginSnapshot holds the global read lock.
+  S2M_RETURN_IF_ERROR(ExecuteMysql(connection.get(), "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                                   "source " + DisplayName() + ": setting up the session"));
   auto pooled = std::make_unique<PooledConnection>();
   S2M_ASSIGN_OR_RETURN(pooled->id, MysqlConnectionId(connection.get()));
   pooled->connection = std::move(connection);
+  return pooled;
+}
+
+Result<PooledConnection*> MysqlSource::Open() {
+  S2M_ASSIGN_OR_RETURN(std::unique_ptr<PooledConnection> pooled, Connect());
   pool_.push_back(std::move(pooled));
   return pool_.back().get();
 }
 
 Status MysqlSource::StartSnapshotOn(PooledConnection* connection) {
-  // A consistent snapshot is only kept for the whole transaction under REPEATABLE READ; a server whose
-  // default is READ COMMITTED would otherwise take a new one per statement.
-  S2M_RETURN_IF_ERROR(ExecuteMysql(connection->connection.get(),
-                                   "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-                                   "source " + DisplayName() + ": starting the snapshot"));
   return ExecuteMysql(connection->connection.get(), "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
                       "source " + DisplayName() + ": starting the snapshot");
 }
@@ -443,9 +481,12 @@ void MysqlSource::Abandon(PooledConnection* connection, std::unique_ptr<sql::Res
 }
 
 void MysqlSource::AddCounts(const MysqlDecodeCounts& counts, const std::string& table) {
-  counts_.zero_dates += counts.zero_dates;
-  counts_.unparsed_json += counts.unparsed_json;
-  counts_.unparsed += counts.unparsed;
+  {
+    std::lock_guard<std::mutex> lock(tally_->mutex);
+    tally_->counts.zero_dates += counts.zero_dates;
+    tally_->counts.unparsed_json += counts.unparsed_json;
+    tally_->counts.unparsed += counts.unparsed;
+  }
   if (counts.zero_dates > 0)
     spdlog::warn("source {}: table '{}': {} zero dates ('0000-00-00' or a zero month or day) read as null",
                  DisplayName(), table, counts.zero_dates);
@@ -468,6 +509,27 @@ Status MysqlSource::BeginSnapshot() {
     S2M_ASSIGN_OR_RETURN(PooledConnection * opened, Open());
     members.push_back(opened);
   }
+  // The other readers' sets. Too few is not an error (a server's max_connections, say): the run then
+  // reads with fewer readers.
+  std::vector<ConnectionSet> reader_sets;
+  if (endpoint_.allow_flush_lock) {
+    for (int reader = 1; reader < snapshot_readers_; ++reader) {
+      ConnectionSet set;
+      Status failed;
+      while (set.size() < kSnapshotConnections && failed.ok()) {
+        Result<std::unique_ptr<PooledConnection>> opened = Connect();
+        if (opened.ok()) set.push_back(std::move(opened).value());
+        else failed = opened.status();
+      }
+      if (!failed.ok()) {
+        spdlog::warn("source {}: connections for {} of {} parallel readers only: {}", DisplayName(), reader,
+                     snapshot_readers_, failed.message());
+        for (auto& pooled : set) Close(*pooled);
+        break;
+      }
+      reader_sets.push_back(std::move(set));
+    }
+  }
 
   bool locked = false;
   std::string why_single = "?snapshot=single in the URI";
@@ -482,6 +544,17 @@ Status MysqlSource::BeginSnapshot() {
     started = StartSnapshotOn(members[i]);
     members[i]->in_snapshot = started.ok();
   }
+  size_t ready_sets = 0;  // reader sets whose every connection is in the snapshot
+  if (locked && started.ok()) {
+    for (; ready_sets < reader_sets.size(); ++ready_sets) {
+      bool all_started = true;
+      for (auto& pooled : reader_sets[ready_sets]) {
+        all_started = all_started && StartSnapshotOn(pooled.get()).ok();
+        pooled->in_snapshot = all_started;
+      }
+      if (!all_started) break;
+    }
+  }
   if (locked) {
     Status unlocked = ExecuteMysql(control_.get(), "UNLOCK TABLES", "source " + DisplayName() + ": UNLOCK TABLES");
     if (!unlocked.ok()) {
@@ -490,6 +563,9 @@ Status MysqlSource::BeginSnapshot() {
       return unlocked;
     }
   }
+  for (size_t i = ready_sets; i < reader_sets.size(); ++i)
+    for (auto& pooled : reader_sets[i]) Close(*pooled);
+  reader_sets.resize(ready_sets);
   if (!started.ok()) {
     for (PooledConnection* member : members) {
       member->in_snapshot = false;
@@ -498,15 +574,19 @@ Status MysqlSource::BeginSnapshot() {
     return started;
   }
   snapshot_ = locked ? SnapshotMode::kShared : SnapshotMode::kSingle;
+  reader_sets_ = std::move(reader_sets);
   if (!locked)
     spdlog::warn("source {}: cannot share one snapshot between connections ({}); tables are read in primary key "
-                 "pages on one snapshot connection",
+                 "pages on one snapshot connection, by one reader",
                  DisplayName(), why_single);
   return Status::Ok();
 }
 
 Status MysqlSource::EndSnapshot() {
   Status status;
+  for (auto& set : reader_sets_)
+    for (auto& pooled : set) Close(*pooled);
+  reader_sets_.clear();
   for (auto& c : pool_) {
     if (!c->in_snapshot && !c->own_snapshot) continue;
     c->in_snapshot = c->own_snapshot = false;
@@ -522,6 +602,75 @@ Status MysqlSource::EndSnapshot() {
   }
   snapshot_ = SnapshotMode::kNone;
   return status;
+}
+
+Result<std::optional<std::pair<int64_t, int64_t>>> MysqlSource::IntegerKeyBounds(const std::string& table,
+                                                                                  const std::string& column) {
+  S2M_ASSIGN_OR_RETURN(const MysqlTable* found, Table(table));
+  const TableInfo& info = found->info;
+  int index = info.ColumnIndex(column);
+  if (index < 0) return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", column, info.name));
+  const std::string& name = info.columns[index].name;
+  MysqlColumnKind kind = found->kinds[index];
+  if (kind != MysqlColumnKind::kInt32 && kind != MysqlColumnKind::kInt64 && kind != MysqlColumnKind::kUInt64)
+    return Status::Error(StatusCode::kUnsupported, fmt::format("'{}.{}' is {}, not an integer column", info.name, name,
+                                                               info.columns[index].declared_type));
+  // On a snapshot connection when a snapshot is open, so the bounds are the snapshot's.
+  S2M_ASSIGN_OR_RETURN(PooledConnection * connection, Acquire(info.name));
+  std::string sql = fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}", QuoteMysqlIdentifier(name),
+                                QuoteMysqlIdentifier(info.name));
+  std::optional<std::string> low, high;
+  try {
+    std::unique_ptr<sql::Statement> statement(connection->connection->createStatement());
+    std::unique_ptr<sql::ResultSet> result(statement->executeQuery(sql));  // one row: buffered is fine
+    if (result->next()) {
+      std::string min = result->getString(1);
+      if (!result->wasNull()) low = min;
+      std::string max = result->getString(2);
+      if (!result->wasNull()) high = max;
+    }
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() >= 2000 && e.getErrorCode() < 3000) connection->broken = true;
+    Release(connection);
+    return MysqlErrorStatus(e, fmt::format("source {}: key bounds of '{}.{}'", DisplayName(), info.name, name));
+  }
+  Release(connection);
+  if (!low || !high) return std::optional<std::pair<int64_t, int64_t>>();
+  auto parse = [](const std::string& text, int64_t* out) {
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *out);
+    return error == std::errc() && end == text.data() + text.size();
+  };
+  int64_t min = 0, max = 0;
+  // Only a BIGINT UNSIGNED above 2^63 - 1 fails here.
+  if (!parse(*low, &min) || !parse(*high, &max))
+    return Status::Error(StatusCode::kUnsupported, fmt::format("'{}.{}' holds keys outside the signed 64-bit range "
+                                                               "({} .. {})", info.name, name, *low, *high));
+  return std::optional<std::pair<int64_t, int64_t>>(std::make_pair(min, max));
+}
+
+Result<std::unique_ptr<Source>> MysqlSource::OpenSnapshotReader() {
+  if (snapshot_ == SnapshotMode::kNone)
+    return Status::Error(StatusCode::kUnsupported,
+                         "source " + DisplayName() + ": a parallel reader needs a snapshot: call BeginSnapshot first");
+  if (snapshot_ == SnapshotMode::kSingle)
+    return Status::Error(StatusCode::kUnsupported,
+                         "source " + DisplayName() + ": the snapshot is on one connection only (no RELOAD privilege "
+                         "for FLUSH TABLES WITH READ LOCK, or ?snapshot=single), so no other reader can see it");
+  if (reader_sets_.empty())
+    return Status::Error(StatusCode::kUnsupported,
+                         fmt::format("source {}: no parallel reader left: a MySQL snapshot can only be shared by "
+                                     "connections that start it together, and BeginSnapshot started them for {} "
+                                     "reader(s) in all (SourceOptions.snapshot_readers, from --threads)",
+                                     DisplayName(), snapshot_readers_));
+  // Its own control connection (catalog, KILL, escaping): this one stays with this source's thread.
+  S2M_ASSIGN_OR_RETURN(std::unique_ptr<sql::Connection> control, ConnectMysql(endpoint_));
+  auto reader = std::make_unique<MysqlSource>(endpoint_, std::move(control), is_mariadb_, snapshot_readers_);
+  reader->pool_ = std::move(reader_sets_.back());
+  reader_sets_.pop_back();
+  reader->tables_ = tables_;
+  reader->snapshot_ = SnapshotMode::kShared;
+  reader->tally_ = tally_;
+  return std::unique_ptr<Source>(std::move(reader));
 }
 
 Result<ScanSql> MysqlSource::BuildScanSql(const MysqlTable& table, const ScanRequest& request, bool with_primary_key) {
@@ -601,6 +750,13 @@ Result<ScanSql> MysqlSource::BuildScanSql(const MysqlTable& table, const ScanReq
     // The alias keeps a self-reference (employee -> employee) unambiguous.
     sql.conditions.push_back(fmt::format("NOT EXISTS (SELECT 1 FROM {} AS s2m_parent WHERE {})",
                                          QuoteMysqlIdentifier(filter.parent_table), match));
+  }
+  if (request.range) {
+    const KeyRange& range = *request.range;
+    S2M_ASSIGN_OR_RETURN(int index, column_index(range.column));
+    std::string column = QuoteMysqlIdentifier(info.columns[index].name);
+    if (range.low) sql.conditions.push_back(fmt::format("{} >= {}", column, *range.low));
+    if (range.high) sql.conditions.push_back(fmt::format("{} < {}", column, *range.high));
   }
   for (size_t i = 0; i < request.order_by.size(); ++i) {
     S2M_ASSIGN_OR_RETURN(int index, column_index(request.order_by[i].column));
@@ -691,7 +847,8 @@ Result<std::unique_ptr<Source>> OpenMysqlSource(const std::string& uri, const So
   } catch (const sql::SQLException& e) {
     return MysqlErrorStatus(e, "source " + endpoint.display_name + ": setting up the session");
   }
-  return std::unique_ptr<Source>(std::make_unique<MysqlSource>(std::move(endpoint), std::move(control), is_mariadb));
+  return std::unique_ptr<Source>(
+      std::make_unique<MysqlSource>(std::move(endpoint), std::move(control), is_mariadb, options.snapshot_readers));
 }
 
 MysqlDecodeCounts MysqlSourceDecodeCounts(const Source& source) {

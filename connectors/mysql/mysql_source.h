@@ -14,7 +14,8 @@ namespace sql2mongo {
 // socket=PATH (connect over a Unix socket), snapshot=single (never use FLUSH TABLES WITH READ LOCK),
 // password=... (accepted, discouraged: prefer --password-file or MYSQL_PWD). Fails with kSourceError
 // naming the URI without its password when the server is unreachable, refuses the login or has no
-// such database.
+// such database. options.snapshot_readers is how many readers (the source and its OpenSnapshotReader()s)
+// a snapshot is started for: BeginSnapshot opens two connections for each.
 Result<std::unique_ptr<Source>> OpenMysqlSource(const std::string& uri, const SourceOptions& options);
 
 // What the decoders changed on purpose over the life of `source` (zero dates read as null, JSON kept as

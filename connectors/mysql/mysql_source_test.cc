@@ -1,6 +1,7 @@
 // The MySQL connector against the MariaDB server scripts/services starts (S2M_TEST_MYSQL_URI,
 // S2M_TEST_MYSQL_PASSWORD): catalog, every type, key filters, ordering, batch borders, errors, a
-// connection cut mid-table, and one snapshot shared by two open streams.
+// connection cut mid-table, one snapshot shared by two open streams, and key ranges read by parallel
+// readers of that snapshot.
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <gtest/gtest.h>
@@ -9,7 +10,10 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <latch>
 #include <limits>
+#include <set>
+#include <thread>
 
 #include "mysql/mysql_source.h"
 #include "sql2mongo/source.h"
@@ -114,16 +118,18 @@ class MysqlSourceTest : public ::testing::Test {
     if (Env("S2M_TEST_MYSQL_URI").empty()) GTEST_SKIP() << "S2M_TEST_MYSQL_URI is not set: run scripts/services start mariadb";
   }
 
-  static SourceOptions Password() { return SourceOptions{Env("S2M_TEST_MYSQL_PASSWORD")}; }
+  static SourceOptions Password(int snapshot_readers = 1) {
+    return SourceOptions{Env("S2M_TEST_MYSQL_PASSWORD"), snapshot_readers};
+  }
 
-  static std::unique_ptr<Source> Open(const std::string& uri) {
-    auto source = OpenMysqlSource(uri, Password());
+  static std::unique_ptr<Source> Open(const std::string& uri, int snapshot_readers = 1) {
+    auto source = OpenMysqlSource(uri, Password(snapshot_readers));
     EXPECT_TRUE(source.ok()) << source.status().message();
     return source.ok() ? std::move(source).value() : nullptr;
   }
   static std::unique_ptr<Source> OpenChinook() { return Open(Env("S2M_TEST_MYSQL_URI")); }
-  static std::unique_ptr<Source> OpenScratch(const std::string& query = "") {
-    return Open(UriFor(ScratchDatabase(), query));
+  static std::unique_ptr<Source> OpenScratch(const std::string& query = "", int snapshot_readers = 1) {
+    return Open(UriFor(ScratchDatabase(), query), snapshot_readers);
   }
 
 };
@@ -506,6 +512,249 @@ TEST_F(MysqlSourceTest, KeysetPagesReadEveryRowOnceInOrder) {
   ASSERT_EQ(all.rows(), 3503u);
   for (size_t row = 0; row < all.rows(); ++row) EXPECT_EQ(all.at(row, 1), Value(static_cast<int32_t>(row + 1)));
   EXPECT_TRUE(source->EndSnapshot().ok());
+}
+
+ScanRequest RangeRequest(const std::string& table, std::vector<std::string> columns, std::optional<int64_t> low,
+                         std::optional<int64_t> high) {
+  ScanRequest request = Request(table, std::move(columns));
+  request.range = KeyRange{"id", low, high};
+  return request;
+}
+
+// Ids -20, -17, ..., 2977 (1000 rows, some negative), so no range bound falls on a round number of rows.
+void CreateRangedTable(Admin& admin, const std::string& table) {
+  admin.Run("USE " + ScratchDatabase());
+  admin.Run("DROP TABLE IF EXISTS " + table);
+  admin.Run("CREATE TABLE " + table + " (id BIGINT PRIMARY KEY, name VARCHAR(20))");
+  admin.Run("INSERT INTO " + table + " SELECT CAST(seq AS SIGNED) * 3 - 23, CONCAT('r', seq) FROM seq_1_to_1000");
+}
+
+// Reads an open-low, a middle and an open-high range and checks they cover the table once, each row in
+// its own range.
+void ExpectRangesCoverTableOnce(Source& source, const std::string& table) {
+  const std::vector<std::pair<std::optional<int64_t>, std::optional<int64_t>>> ranges = {
+      {std::nullopt, 400}, {400, 1601}, {1601, std::nullopt}};
+  std::set<int64_t> seen;
+  size_t rows = 0;
+  for (const auto& [low, high] : ranges) {
+    RowBatch batch = ReadAll(source, RangeRequest(table, {"id", "name"}, low, high), 64);
+    EXPECT_GT(batch.rows(), 64u);  // several batches (and several keyset pages in mode (b))
+    for (size_t row = 0; row < batch.rows(); ++row) {
+      int64_t id = std::get<int64_t>(batch.at(row, 0));
+      if (low) {
+        EXPECT_GE(id, *low);
+      }
+      if (high) {
+        EXPECT_LT(id, *high);
+      }
+      EXPECT_TRUE(seen.insert(id).second) << "id " << id << " read twice";
+    }
+    rows += batch.rows();
+  }
+  EXPECT_EQ(rows, 1000u);
+  EXPECT_EQ(seen.size(), 1000u);
+  EXPECT_EQ(*seen.begin(), -20);
+  EXPECT_EQ(*seen.rbegin(), 2977);
+}
+
+TEST_F(MysqlSourceTest, KeyRangesCoverTheTableOnce) {
+  Admin admin;
+  CreateRangedTable(admin, "ranged");
+  auto source = OpenScratch();
+  ASSERT_TRUE(source);
+  ExpectRangesCoverTableOnce(*source, "ranged");
+  // A range is one more condition beside the mapping's "where".
+  ScanRequest filtered = RangeRequest("ranged", {"id"}, 100, 1001);
+  filtered.where = "id % 2 = 0";
+  RowBatch even = ReadAll(*source, filtered, 1000);
+  EXPECT_EQ(even.rows(), 151u);  // ids in [100, 1001) are 1 mod 3; the even ones are 100, 106, ..., 1000
+}
+
+TEST_F(MysqlSourceTest, KeyRangesCoverTheTableOnceInKeysetPages) {
+  Admin admin;
+  CreateRangedTable(admin, "ranged_paged");
+  auto source = OpenScratch("?snapshot=single");
+  ASSERT_TRUE(source);
+  ASSERT_TRUE(source->BeginSnapshot().ok());
+  ExpectRangesCoverTableOnce(*source, "ranged_paged");
+  EXPECT_TRUE(source->EndSnapshot().ok());
+}
+
+TEST_F(MysqlSourceTest, IntegerKeyBounds) {
+  auto source = OpenChinook();
+  ASSERT_TRUE(source);
+  auto track = source->IntegerKeyBounds("Track", "TrackId");
+  ASSERT_TRUE(track.ok()) << track.status().message();
+  ASSERT_TRUE(track->has_value());
+  EXPECT_EQ(**track, std::make_pair(int64_t{1}, int64_t{3503}));
+
+  auto name = source->IntegerKeyBounds("Track", "Name");
+  ASSERT_FALSE(name.ok());
+  EXPECT_EQ(name.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(name.status().message().find("Name"), std::string::npos) << name.status().message();
+
+  ASSERT_TRUE(source->BeginSnapshot().ok());  // inside the snapshot too
+  auto inside = source->IntegerKeyBounds("track", "trackid");
+  ASSERT_TRUE(inside.ok()) << inside.status().message();
+  EXPECT_EQ(**inside, std::make_pair(int64_t{1}, int64_t{3503}));
+  EXPECT_TRUE(source->EndSnapshot().ok());
+
+  Admin admin;
+  admin.Run("USE " + ScratchDatabase());
+  admin.Run("DROP TABLE IF EXISTS empty_keys");
+  admin.Run("CREATE TABLE empty_keys (id BIGINT UNSIGNED PRIMARY KEY)");
+  auto scratch = OpenScratch();
+  ASSERT_TRUE(scratch);
+  auto empty = scratch->IntegerKeyBounds("empty_keys", "id");
+  ASSERT_TRUE(empty.ok()) << empty.status().message();
+  EXPECT_FALSE(empty->has_value());
+}
+
+TEST_F(MysqlSourceTest, ParallelReadersNeedASharedSnapshot) {
+  auto one = OpenScratch("", 1);  // snapshot_readers = 1: no reader besides the source
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->OpenSnapshotReader().status().code(), StatusCode::kUnsupported);  // before BeginSnapshot
+  ASSERT_TRUE(one->BeginSnapshot().ok());
+  auto none = one->OpenSnapshotReader();
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), StatusCode::kUnsupported);
+  EXPECT_TRUE(one->EndSnapshot().ok());
+
+  auto single = OpenScratch("?snapshot=single", 4);
+  ASSERT_TRUE(single);
+  ASSERT_TRUE(single->BeginSnapshot().ok());
+  auto refused = single->OpenSnapshotReader();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(refused.status().message().find("one connection"), std::string::npos) << refused.status().message();
+  EXPECT_TRUE(single->EndSnapshot().ok());
+}
+
+// snapshot_readers = 2: the source and one OpenSnapshotReader() read two ranges on two threads at once,
+// with their embed-style key-filter scans, while another session commits; neither sees the commits.
+TEST_F(MysqlSourceTest, TwoReadersReadDisjointRangesOfOneSnapshotAtOnce) {
+  Admin admin;
+  admin.Run("USE " + ScratchDatabase());
+  admin.Run("DROP TABLE IF EXISTS par_parent, par_child");
+  admin.Run("CREATE TABLE par_parent (id INT PRIMARY KEY, name VARCHAR(20))");
+  admin.Run("CREATE TABLE par_child (id INT PRIMARY KEY, parent_id INT, KEY (parent_id))");
+  admin.Run("INSERT INTO par_parent SELECT seq, CONCAT('p', seq) FROM seq_1_to_20000");
+  admin.Run("INSERT INTO par_child SELECT seq, seq FROM seq_1_to_20000");
+
+  auto source = OpenScratch("", 2);
+  ASSERT_TRUE(source);
+  ASSERT_TRUE(source->BeginSnapshot().ok());
+  auto bounds = source->IntegerKeyBounds("par_parent", "id");
+  ASSERT_TRUE(bounds.ok() && bounds->has_value());
+  auto opened = source->OpenSnapshotReader();
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  std::unique_ptr<Source> reader = std::move(opened).value();
+  auto third = source->OpenSnapshotReader();  // the source and one reader are the 2 asked for
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(third.status().message().find("2 reader"), std::string::npos) << third.status().message();
+
+  // Committed after the snapshot began, before either reader has read a row.
+  admin.Run("UPDATE par_parent SET name = 'early' WHERE id IN (10, 19990)");
+  admin.Run("INSERT INTO par_parent VALUES (0, 'early'), (30000, 'early')");
+
+  struct Read {
+    std::vector<int32_t> ids;
+    std::vector<std::string> names;
+    size_t children = 0;
+    std::string error;
+  };
+  const int32_t split = 10001;
+  std::latch first_batches(2), committed(1);
+  auto read_range = [&](Source* from, std::optional<int64_t> low, std::optional<int64_t> high, Read* out) {
+    ScanRequest request = Request("par_parent", {"id", "name"});
+    request.range = KeyRange{"id", low, high};
+    auto stream = from->Scan(request);
+    bool waited = false;
+    auto wait_once = [&] {
+      if (waited) return;
+      waited = true;
+      first_batches.count_down();
+      committed.wait();
+    };
+    if (!stream.ok()) {
+      out->error = stream.status().message();
+      wait_once();
+      return;
+    }
+    RowBatch batch;
+    while (true) {
+      auto more = (*stream)->Next(&batch, 500);
+      if (!more.ok()) {
+        out->error = more.status().message();
+        break;
+      }
+      if (!more.value()) break;
+      KeyFilter filter{{"parent_id"}, {}};
+      for (size_t row = 0; row < batch.rows(); ++row) {
+        out->ids.push_back(std::get<int32_t>(batch.at(row, 0)));
+        out->names.push_back(std::get<std::string>(batch.at(row, 1)));
+        filter.keys.push_back({batch.at(row, 0)});
+      }
+      // An embed scan on the same reader while its root stream is open, as the pipeline does.
+      ScanRequest children = Request("par_child", {"id"});
+      children.key_filter = filter;
+      auto child_stream = from->Scan(children);
+      if (!child_stream.ok()) {
+        out->error = child_stream.status().message();
+        break;
+      }
+      RowBatch child_batch;
+      while (true) {
+        auto child_more = (*child_stream)->Next(&child_batch, 1000);
+        if (!child_more.ok()) out->error = child_more.status().message();
+        if (!child_more.ok() || !child_more.value()) break;
+        out->children += child_batch.rows();
+      }
+      wait_once();
+    }
+    wait_once();
+  };
+  Read low_half, high_half;
+  std::thread first(read_range, source.get(), std::nullopt, split, &low_half);
+  std::thread second(read_range, reader.get(), split, std::nullopt, &high_half);
+  first_batches.wait();
+  // Committed while both streams are open. The threads must be joined whatever happens here.
+  std::string commit_error;
+  try {
+    admin.Run("UPDATE par_parent SET name = 'late' WHERE id IN (20, 19980)");
+    admin.Run("INSERT INTO par_parent VALUES (-5, 'late'), (25000, 'late'), (40000, 'late')");
+    admin.Run("INSERT INTO par_child VALUES (30001, 30), (30002, 19970)");
+    admin.Run("DELETE FROM par_parent WHERE id IN (30, 19970)");
+  } catch (const sql::SQLException& e) {
+    commit_error = e.what();
+  }
+  committed.count_down();
+  first.join();
+  second.join();
+  ASSERT_EQ(commit_error, "");
+  EXPECT_EQ(low_half.error, "");
+  EXPECT_EQ(high_half.error, "");
+
+  EXPECT_EQ(low_half.ids.size(), 10000u);
+  EXPECT_EQ(high_half.ids.size(), 10000u);
+  EXPECT_EQ(low_half.children + high_half.children, 20000u);
+  std::set<int32_t> ids;
+  for (const Read* half : {&low_half, &high_half}) {
+    for (size_t i = 0; i < half->ids.size(); ++i) {
+      EXPECT_TRUE(ids.insert(half->ids[i]).second) << "id " << half->ids[i] << " read twice";
+      EXPECT_EQ(half->names[i], "p" + std::to_string(half->ids[i]));
+    }
+  }
+  for (int32_t id : low_half.ids) EXPECT_LT(id, split);
+  for (int32_t id : high_half.ids) EXPECT_GE(id, split);
+  ASSERT_EQ(ids.size(), 20000u);
+  EXPECT_EQ(*ids.begin(), 1);
+  EXPECT_EQ(*ids.rbegin(), 20000);
+
+  reader.reset();  // before EndSnapshot, as the pipeline does
+  ASSERT_TRUE(source->EndSnapshot().ok());
+  EXPECT_EQ(ReadAll(*source, Request("par_parent", {"id"}), 5000).rows(), 20000u + 5u - 2u);
 }
 
 }  // namespace

@@ -181,6 +181,16 @@ Status PgConnectionPool::BeginSnapshot() {
   return Status::Ok();
 }
 
+Status PgConnectionPool::ImportSnapshot(const std::string& snapshot_id) {
+  if (in_snapshot())
+    return Status::Error(StatusCode::kInternal, fmt::format("source {}: snapshot already begun", settings_.display_uri));
+  snapshot_id_ = snapshot_id;
+  for (Slot& slot : slots_) {
+    if (slot.conn && !slot.lent && !JoinSnapshot(&slot).ok()) slot.conn.reset();  // Acquire opens another
+  }
+  return Status::Ok();
+}
+
 Status PgConnectionPool::EndSnapshot() {
   Status first_error;
   for (Slot& slot : slots_) {

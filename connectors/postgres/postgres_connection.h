@@ -79,9 +79,15 @@ class PgConnectionPool : public std::enable_shared_from_this<PgConnectionPool> {
   // The first connection exports its snapshot (REPEATABLE READ, READ ONLY); every other connection,
   // now or later, imports it with SET TRANSACTION SNAPSHOT.
   Status BeginSnapshot();
+  // Every connection, now or later, imports `snapshot_id`, exported by another pool whose exporting
+  // transaction stays open at least until this pool's first connection has joined (in practice until
+  // this pool's EndSnapshot). This is how a second reader thread gets its own pool in the same snapshot.
+  Status ImportSnapshot(const std::string& snapshot_id);
   // Commits the idle connections; those still lent to an open stream are closed when returned.
   Status EndSnapshot();
   bool in_snapshot() const { return !snapshot_id_.empty(); }
+  // The exported snapshot's id, empty outside a snapshot.
+  const std::string& snapshot_id() const { return snapshot_id_; }
 
   // How many connections are open (idle or lent), for tests.
   size_t open_connections() const;

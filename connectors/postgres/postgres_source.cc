@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 
 #include "common/redact.h"
@@ -83,6 +84,11 @@ class PostgresRowStream : public RowStream {
 class PostgresSource : public Source {
  public:
   explicit PostgresSource(std::shared_ptr<PgConnectionPool> pool) : pool_(std::move(pool)) {}
+  ~PostgresSource() override {
+    // A snapshot reader ends its transactions here; a stream still open keeps its connection until it
+    // is done, and the pool then closes it.
+    if (is_snapshot_reader_) pool_->EndSnapshot();
+  }
 
   std::string DisplayName() const override { return pool_->settings().display_uri; }
 
@@ -100,6 +106,50 @@ class PostgresSource : public Source {
 
   Status BeginSnapshot() override { return pool_->BeginSnapshot(); }
   Status EndSnapshot() override { return pool_->EndSnapshot(); }
+
+  // Inside the snapshot when there is one, so the ranges cut from the bounds are those of the rows read.
+  Result<std::optional<std::pair<int64_t, int64_t>>> IntegerKeyBounds(const std::string& table,
+                                                                       const std::string& column) override {
+    S2M_ASSIGN_OR_RETURN(const PgTable* described, Describe(table));
+    S2M_ASSIGN_OR_RETURN(int index, IntegerColumnIndex(*described, column));
+    std::string quoted = QuotePgIdentifier(described->info.columns[index].name);
+    S2M_ASSIGN_OR_RETURN(PgLease lease, pool_->Acquire());
+    std::string what = fmt::format("source {}: key bounds of '{}.{}'", DisplayName(), described->info.name,
+                                   described->info.columns[index].name);
+    S2M_ASSIGN_OR_RETURN(PgResult bounds, ExecPostgres(lease.get(), fmt::format("SELECT min({0})::int8, max({0})::int8 FROM {1}",
+                                                                                quoted, described->name.sql), what));
+    if (PQgetisnull(bounds.get(), 0, 0)) return std::optional<std::pair<int64_t, int64_t>>();
+    int64_t low = 0, high = 0;
+    for (auto [field, out] : {std::pair{0, &low}, std::pair{1, &high}}) {
+      const char* text = PQgetvalue(bounds.get(), 0, field);
+      const char* end = text + PQgetlength(bounds.get(), 0, field);
+      if (std::from_chars(text, end, *out).ec != std::errc{})
+        return Status::Error(StatusCode::kSourceError, fmt::format("{}: unexpected value '{}'", what, text));
+    }
+    return std::optional<std::pair<int64_t, int64_t>>(std::make_pair(low, high));
+  }
+
+  // The reader has a pool of its own (a pool serves one thread) whose connections all import this
+  // source's exported snapshot; the exporting transaction stays open in this source's pool until
+  // EndSnapshot, which the caller runs only after destroying its readers.
+  Result<std::unique_ptr<Source>> OpenSnapshotReader() override {
+    if (!pool_->in_snapshot())
+      return Status::Error(StatusCode::kUnsupported,
+                           fmt::format("source {}: a snapshot reader needs BeginSnapshot first", DisplayName()));
+    auto pool = std::make_shared<PgConnectionPool>(pool_->settings());
+    S2M_RETURN_IF_ERROR(pool->ImportSnapshot(pool_->snapshot_id()));
+    // Connect and join now: a reader that cannot (connection limit, snapshot gone) fails here, and the
+    // run falls back to one reader.
+    S2M_ASSIGN_OR_RETURN(PgLease first, pool->Acquire());
+    first.Release();
+    auto reader = std::make_unique<PostgresSource>(std::move(pool));
+    // The catalog is the same in the same snapshot: no need to ask it again.
+    reader->table_list_ = table_list_;
+    reader->tables_ = tables_;
+    reader->types_ = types_;
+    reader->is_snapshot_reader_ = true;
+    return std::unique_ptr<Source>(std::move(reader));
+  }
 
   Result<std::unique_ptr<RowStream>> Scan(const ScanRequest& request) override {
     S2M_ASSIGN_OR_RETURN(const PgTable* table, Describe(request.table));
@@ -123,6 +173,15 @@ class PostgresSource : public Source {
     if (request.missing_parent) {
       S2M_ASSIGN_OR_RETURN(std::string condition, MissingParentCondition(*table, *request.missing_parent));
       conditions.push_back(std::move(condition));
+    }
+    if (request.range) {
+      // Bounds as int8 literals: PostgreSQL compares int2/int4 with int8 within one btree operator
+      // family, so the primary key's index still serves the range, and a bound one past a smallint
+      // column's largest value (the end of the last range) does not overflow a cast to the column's type.
+      S2M_ASSIGN_OR_RETURN(int index, IntegerColumnIndex(*table, request.range->column));
+      std::string column = QuotePgIdentifier(table->info.columns[index].name);
+      if (request.range->low) conditions.push_back(fmt::format("{} >= '{}'::int8", column, *request.range->low));
+      if (request.range->high) conditions.push_back(fmt::format("{} < '{}'::int8", column, *request.range->high));
     }
     std::string sql = "COPY (SELECT " + select + " FROM " + table->name.sql;
     for (size_t i = 0; i < conditions.size(); ++i) sql += (i ? " AND " : " WHERE ") + conditions[i];
@@ -171,6 +230,19 @@ class PostgresSource : public Source {
     int index = table.info.ColumnIndex(column);
     if (index < 0)
       return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", column, table.info.name));
+    return index;
+  }
+
+  // A column that key ranges may cut: int2, int4, int8, or a domain over one of them.
+  static Result<int> IntegerColumnIndex(const PgTable& table, const std::string& column) {
+    S2M_ASSIGN_OR_RETURN(int index, ColumnIndex(table, column));
+    PgValueKind kind = table.reads[index].decoder.kind;
+    if ((kind != PgValueKind::kInt2 && kind != PgValueKind::kInt4 && kind != PgValueKind::kInt8) ||
+        !table.reads[index].cast.empty())
+      return Status::Error(StatusCode::kUnsupported,
+                           fmt::format("'{}.{}' is {}, not an integer column: it cannot be read as key ranges",
+                                       table.info.name, table.info.columns[index].name,
+                                       table.info.columns[index].declared_type));
     return index;
   }
 
@@ -240,6 +312,7 @@ class PostgresSource : public Source {
   std::optional<std::vector<PgTableName>> table_list_;
   std::map<std::string, PgTable> tables_;  // by the name asked for
   PgTypeCache types_;
+  bool is_snapshot_reader_ = false;  // made by OpenSnapshotReader: ends its snapshot when destroyed
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 // PostgreSQL source: catalog through pg_catalog, every scan a binary COPY on a pooled connection, all
-// connections of a run inside one exported REPEATABLE READ snapshot.
+// connections of a run inside one exported REPEATABLE READ snapshot, including those of the snapshot
+// readers (OpenSnapshotReader) that read other key ranges of a table on other threads.
 #pragma once
 
 #include <memory>

@@ -1,8 +1,12 @@
 // Scans through the PostgreSQL connector: order, where, key filters (single and composite), batch
-// borders, connection errors, a connection cut mid-table, and one snapshot shared by streams open at once.
+// borders, connection errors, a connection cut mid-table, one snapshot shared by streams open at once, and
+// key ranges read by snapshot readers on two threads.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <latch>
+#include <set>
+#include <thread>
 
 #include "postgres/postgres_test_support.h"
 
@@ -324,6 +328,197 @@ TEST_F(PostgresScratch, StreamsOpenAtOnceShareOneSnapshotWhileAnotherSessionComm
   RowBatch now = ReadAll(*source, all);  // after the snapshot: today's data
   ASSERT_EQ(now.rows(), 19u);
   EXPECT_EQ(now.at(4, 1), Value(std::string("changed")));
+}
+
+// The ids of every row `source` reads in `range` of `table`, checking that no id is read twice.
+std::vector<int64_t> IdsInRange(Source& source, const std::string& table, std::optional<int64_t> low,
+                                std::optional<int64_t> high) {
+  ScanRequest request = Request(table, {"id"});
+  request.range = KeyRange{"id", low, high};
+  RowBatch rows = ReadAll(source, request, 1000);
+  std::vector<int64_t> ids;
+  for (size_t r = 0; r < rows.rows(); ++r) {
+    const Value& v = rows.at(r, 0);
+    if (auto* i = std::get_if<int64_t>(&v)) ids.push_back(*i);
+    else if (auto* j = std::get_if<int32_t>(&v)) ids.push_back(*j);
+    else ADD_FAILURE() << "id is not an integer: " << ValueToDisplay(v);
+  }
+  return ids;
+}
+
+TEST_F(PostgresScratch, KeyRangesCoverATableExactlyOnce) {
+  // Gaps, a negative id and the int8 extremes, so the open ends matter.
+  Exec(admin_.get(), "CREATE TABLE " + schema_ + ".gen (id int8 PRIMARY KEY, label text);"
+                     "INSERT INTO " + schema_ + ".gen SELECT g, 'v' || g FROM generate_series(1, 5000) g WHERE g % 7 <> 0;"
+                     "INSERT INTO " + schema_ + ".gen VALUES (-3, 'neg'), (-9223372036854775808, 'min'), "
+                     "(9223372036854775807, 'max')");
+  auto source = OpenPostgres(scratch_uri_);
+  ASSERT_TRUE(source);
+  std::string table = schema_ + ".gen";
+  std::vector<int64_t> everything = IdsInRange(*source, table, std::nullopt, std::nullopt);
+  ASSERT_EQ(everything.size(), 5000u - 5000u / 7 + 3);
+
+  std::vector<int64_t> low = IdsInRange(*source, table, std::nullopt, 1000);
+  std::vector<int64_t> middle = IdsInRange(*source, table, 1000, 3500);
+  std::vector<int64_t> high = IdsInRange(*source, table, 3500, std::nullopt);
+  for (int64_t id : low) EXPECT_LT(id, 1000);
+  for (int64_t id : middle) EXPECT_TRUE(id >= 1000 && id < 3500) << id;
+  for (int64_t id : high) EXPECT_GE(id, 3500);
+  std::multiset<int64_t> read(low.begin(), low.end());
+  read.insert(middle.begin(), middle.end());
+  read.insert(high.begin(), high.end());
+  EXPECT_EQ(read, std::multiset<int64_t>(everything.begin(), everything.end()));
+  EXPECT_TRUE(IdsInRange(*source, table, 7, 8).empty());
+  EXPECT_EQ(IdsInRange(*source, table, 6, 7), std::vector<int64_t>{6});
+}
+
+TEST_F(PostgresScratch, KeyRangeOnASmallintKeyMayEndPastItsLargestValue) {
+  Exec(admin_.get(), "CREATE TABLE " + schema_ + ".small (id int2 PRIMARY KEY);"
+                     "INSERT INTO " + schema_ + ".small VALUES (-32768), (1), (32767)");
+  auto source = OpenPostgres(scratch_uri_);
+  ASSERT_TRUE(source);
+  auto bounds = source->IntegerKeyBounds(schema_ + ".small", "id");
+  ASSERT_TRUE(bounds.ok()) << bounds.status().message();
+  ASSERT_TRUE(bounds->has_value());
+  EXPECT_EQ(**bounds, std::make_pair(int64_t{-32768}, int64_t{32767}));
+  EXPECT_EQ(IdsInRange(*source, schema_ + ".small", 2, 32768), std::vector<int64_t>{32767});
+}
+
+TEST(PostgresSource, IntegerKeyBoundsOfTrackInAndOutsideASnapshot) {
+  S2M_REQUIRE_POSTGRES();
+  auto source = OpenPostgres(PostgresUri());
+  ASSERT_TRUE(source);
+  auto bounds = source->IntegerKeyBounds("Track", "Track_Id");  // found case-insensitively
+  ASSERT_TRUE(bounds.ok()) << bounds.status().message();
+  ASSERT_TRUE(bounds->has_value());
+  EXPECT_EQ(**bounds, std::make_pair(int64_t{1}, int64_t{3503}));
+  ASSERT_TRUE(source->BeginSnapshot().ok());
+  bounds = source->IntegerKeyBounds("track", "track_id");
+  ASSERT_TRUE(bounds.ok()) << bounds.status().message();
+  EXPECT_EQ(**bounds, std::make_pair(int64_t{1}, int64_t{3503}));
+  ASSERT_TRUE(source->EndSnapshot().ok());
+}
+
+TEST(PostgresSource, IntegerKeyBoundsAndRangesOfATextColumnAreUnsupported) {
+  S2M_REQUIRE_POSTGRES();
+  auto source = OpenPostgres(PostgresUri());
+  ASSERT_TRUE(source);
+  auto bounds = source->IntegerKeyBounds("track", "name");
+  ASSERT_FALSE(bounds.ok());
+  EXPECT_EQ(bounds.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(bounds.status().message().find("track.name"), std::string::npos) << bounds.status().message();
+  ScanRequest request = Request("track", {"track_id"});
+  request.range = KeyRange{"name", 1, 2};
+  EXPECT_EQ(source->Scan(request).status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(source->IntegerKeyBounds("track", "nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(PostgresScratch, IntegerKeyBoundsOfAnEmptyTableAreNone) {
+  Exec(admin_.get(), "CREATE TABLE " + schema_ + ".empty (id int PRIMARY KEY)");
+  auto source = OpenPostgres(scratch_uri_);
+  ASSERT_TRUE(source);
+  auto bounds = source->IntegerKeyBounds(schema_ + ".empty", "id");
+  ASSERT_TRUE(bounds.ok()) << bounds.status().message();
+  EXPECT_FALSE(bounds->has_value());
+}
+
+TEST(PostgresSource, SnapshotReaderNeedsASnapshot) {
+  S2M_REQUIRE_POSTGRES();
+  auto source = OpenPostgres(PostgresUri());
+  ASSERT_TRUE(source);
+  auto reader = source->OpenSnapshotReader();
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(reader.status().message().find("BeginSnapshot"), std::string::npos) << reader.status().message();
+}
+
+TEST_F(PostgresScratch, TwoReadersOnTwoThreadsShareOneSnapshotWhileAnotherSessionCommits) {
+  std::string table = schema_ + ".item";
+  Exec(admin_.get(), "CREATE TABLE " + table + " (id int PRIMARY KEY, label text);"
+                     "INSERT INTO " + table + " SELECT g, 'v' || g FROM generate_series(1, 20000) g");
+  auto source = OpenPostgres(scratch_uri_);
+  ASSERT_TRUE(source);
+  ASSERT_TRUE(source->BeginSnapshot().ok());
+  auto bounds = source->IntegerKeyBounds(table, "id");
+  ASSERT_TRUE(bounds.ok() && bounds->has_value()) << bounds.status().message();
+  auto reader = source->OpenSnapshotReader();
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  // Committed after the snapshot and before any scan: in both ranges and past both ends.
+  Exec(admin_.get(), "UPDATE " + table + " SET label = 'changed' WHERE id IN (5, 15000);"
+                     "DELETE FROM " + table + " WHERE id IN (6, 15001);"
+                     "INSERT INTO " + table + " VALUES (-1, 'new'), (20001, 'new')");
+
+  struct Read {
+    std::vector<int32_t> ids;
+    std::vector<std::string> labels;
+    Status error;
+  };
+  std::latch first_batches_read(3);
+  std::latch committed(1);
+  auto read_range = [&](Source& from, std::optional<int64_t> low, std::optional<int64_t> high, Read* out) {
+    ScanRequest request = Request(table, {"id", "label"});
+    request.range = KeyRange{"id", low, high};
+    auto stream = from.Scan(request);
+    bool waited = false;
+    if (!stream.ok()) {
+      out->error = stream.status();
+    } else {
+      RowBatch batch;
+      while (true) {
+        auto more = (*stream)->Next(&batch, 500);
+        if (!more.ok()) {
+          out->error = more.status();
+          break;
+        }
+        if (!waited) {  // both streams are open when the other session commits again
+          first_batches_read.count_down();
+          committed.wait();
+          waited = true;
+        }
+        if (!*more) break;
+        for (size_t r = 0; r < batch.rows(); ++r) {
+          out->ids.push_back(std::get<int32_t>(batch.at(r, 0)));
+          out->labels.push_back(std::get<std::string>(batch.at(r, 1)));
+        }
+      }
+    }
+    if (!waited) {
+      first_batches_read.count_down();
+      committed.wait();
+    }
+  };
+  Read low, high;
+  std::thread low_thread(read_range, std::ref(*source), std::nullopt, 10000, &low);
+  std::thread high_thread(read_range, std::ref(**reader), 10000, std::nullopt, &high);
+  first_batches_read.arrive_and_wait();
+  Exec(admin_.get(), "UPDATE " + table + " SET label = 'changed' WHERE id IN (7, 15002);"
+                     "DELETE FROM " + table + " WHERE id IN (8, 15003);"
+                     "INSERT INTO " + table + " VALUES (-2, 'new'), (20002, 'new')");
+  committed.count_down();
+  low_thread.join();
+  high_thread.join();
+  ASSERT_TRUE(low.error.ok()) << low.error.message();
+  ASSERT_TRUE(high.error.ok()) << high.error.message();
+
+  EXPECT_EQ(low.ids.size(), 9999u);
+  EXPECT_EQ(high.ids.size(), 10001u);
+  std::set<int32_t> ids(low.ids.begin(), low.ids.end());
+  ids.insert(high.ids.begin(), high.ids.end());
+  ASSERT_EQ(ids.size(), 20000u);
+  EXPECT_EQ(*ids.begin(), 1);
+  EXPECT_EQ(*ids.rbegin(), 20000);
+  for (const Read* read : {&low, &high}) {
+    for (size_t i = 0; i < read->ids.size(); ++i)
+      ASSERT_EQ(read->labels[i], "v" + std::to_string(read->ids[i])) << "id " << read->ids[i];
+  }
+
+  reader->reset();  // before EndSnapshot, as the pipeline does
+  ASSERT_TRUE(source->EndSnapshot().ok());
+  ScanRequest all = Request(table, {"id"});
+  EXPECT_EQ(ReadAll(*source, all, 5000).rows(), 20000u);  // +4 inserted, -4 deleted
+  ScanRequest changed = Request(table, {"id"});
+  changed.where = "label = 'changed'";
+  EXPECT_EQ(ReadAll(*source, changed).rows(), 4u);  // 5, 7, 15000, 15002
 }
 
 TEST(PostgresSource, AStreamMayOutliveItsSource) {

@@ -308,46 +308,63 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// A collection's root table as key ranges over its integer primary key, one reader each, all in the
-// run's snapshot; the readers for ranges after the first are opened here. One open range when the
-// source cannot share its snapshot, the key is not a single integer primary key, or one reader is asked.
-struct ReadPlan {
-  std::vector<std::optional<KeyRange>> ranges;
-  std::vector<std::unique_ptr<Source>> extra_readers;  // for ranges[1..]
+// The readers of the run's snapshot beside the source itself: opened once, on first need, and kept for
+// every collection of the run (a source may hand out only as many as it prepared when its snapshot
+// began, as MySQL does). Destroyed before the source's EndSnapshot.
+class SnapshotReaders {
+ public:
+  SnapshotReaders(Source& source, int wanted) : source_(source), wanted_(wanted) {}
+
+  // Up to wanted - 1 readers; fewer (none) when the source cannot share its snapshot.
+  const std::vector<std::unique_ptr<Source>>& Get() {
+    if (opened_) return readers_;
+    opened_ = true;
+    for (int i = 1; i < wanted_; ++i) {
+      Result<std::unique_ptr<Source>> reader = source_.OpenSnapshotReader();
+      if (!reader.ok()) {
+        spdlog::debug("{} readers of the snapshot ({})", readers_.size() + 1, reader.status().message());
+        break;
+      }
+      readers_.push_back(std::move(reader).value());
+    }
+    return readers_;
+  }
+  void Close() { readers_.clear(); }
+
+ private:
+  Source& source_;
+  int wanted_;
+  bool opened_ = false;
+  std::vector<std::unique_ptr<Source>> readers_;
 };
 
-ReadPlan PlanReads(const CollectionPlan& collection, Source& source, int partitions) {
-  ReadPlan plan;
-  plan.ranges.push_back(std::nullopt);
-  if (partitions <= 1 || collection.id.kind != IdPlan::Kind::kColumn) return plan;
+// A collection's root table as key ranges over its integer primary key, one per reader (the source and
+// its snapshot readers). One open range when the key is not a single integer primary key, the table is
+// too small, or there is only one reader.
+std::vector<std::optional<KeyRange>> PlanRanges(const CollectionPlan& collection, Source& source,
+                                                SnapshotReaders& readers, int partitions) {
+  std::vector<std::optional<KeyRange>> ranges{std::nullopt};
+  if (partitions <= 1 || collection.id.kind != IdPlan::Kind::kColumn) return ranges;
   const std::string& column = collection.table.read_columns[collection.id.parts[0].second];
   Result<TableInfo> table = source.DescribeTable(collection.table.table);
   // Only a primary key: its values are never NULL, so ranges over it cover every row.
-  if (!table.ok() || table->primary_key != std::vector<std::string>{column}) return plan;
+  if (!table.ok() || table->primary_key != std::vector<std::string>{column}) return ranges;
   auto bounds = source.IntegerKeyBounds(collection.table.table, column);
-  if (!bounds.ok() || !bounds.value() || bounds.value()->second - bounds.value()->first < partitions) return plan;
-  std::vector<std::unique_ptr<Source>> readers;
-  for (int i = 1; i < partitions; ++i) {
-    Result<std::unique_ptr<Source>> reader = source.OpenSnapshotReader();
-    if (!reader.ok()) {
-      spdlog::debug("collection {}: one reader ({})", collection.name, reader.status().message());
-      return plan;
-    }
-    readers.push_back(std::move(reader).value());
-  }
+  if (!bounds.ok() || !bounds.value() || bounds.value()->second - bounds.value()->first < partitions) return ranges;
+  int n = 1 + static_cast<int>(readers.Get().size());
+  if (n <= 1) return ranges;
   auto [low, high] = *bounds.value();
-  plan.ranges.clear();
+  ranges.clear();
   // Equal widths of the key space; the first and last ranges are open so no row falls outside.
   __int128 width = static_cast<__int128>(high) - low + 1;
-  for (int i = 0; i < partitions; ++i) {
+  for (int i = 0; i < n; ++i) {
     KeyRange range;
     range.column = column;
-    if (i > 0) range.low = static_cast<int64_t>(low + width * i / partitions);
-    if (i + 1 < partitions) range.high = static_cast<int64_t>(low + width * (i + 1) / partitions);
-    plan.ranges.push_back(range);
+    if (i > 0) range.low = static_cast<int64_t>(low + width * i / n);
+    if (i + 1 < n) range.high = static_cast<int64_t>(low + width * (i + 1) / n);
+    ranges.push_back(range);
   }
-  plan.extra_readers = std::move(readers);
-  return plan;
+  return ranges;
 }
 
 void AddCounters(const CollectionCounters& from, CollectionCounters* to) {
@@ -360,20 +377,20 @@ void AddCounters(const CollectionCounters& from, CollectionCounters* to) {
   to->bytes_written += from.bytes_written;
 }
 
-Status RunCollection(const CollectionPlan& collection, Source& source, Sink& sink, const RunOptions& options,
-                     RejectWriter& rejects, CollectionCounters* counters) {
-  ReadPlan reads = PlanReads(collection, source, options.read_partitions);
-  size_t n = reads.ranges.size();
+Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotReaders& readers, Sink& sink,
+                     const RunOptions& options, RejectWriter& rejects, CollectionCounters* counters) {
+  std::vector<std::optional<KeyRange>> ranges = PlanRanges(collection, source, readers, options.read_partitions);
+  size_t n = ranges.size();
   if (n > 1) spdlog::info("collection {}: reading table {} as {} key ranges", collection.name, collection.table.table, n);
   else spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
   std::vector<CollectionCounters> partial(n);
   std::vector<std::unique_ptr<CollectionRun>> runs;
   for (size_t i = 0; i < n; ++i) {
-    Source& reader = i == 0 ? source : *reads.extra_readers[i - 1];
+    Source& reader = i == 0 ? source : *readers.Get()[i - 1];
     runs.push_back(std::make_unique<CollectionRun>(collection, reader, sink, options, rejects, partial[i]));
   }
   std::vector<Status> results(n);
-  tbb::parallel_for(size_t{0}, n, [&](size_t i) { results[i] = runs[i]->Run(reads.ranges[i]); });
+  tbb::parallel_for(size_t{0}, n, [&](size_t i) { results[i] = runs[i]->Run(ranges[i]); });
   Status failure;
   for (const auto& r : results) {
     if (failure.ok() && !r.ok()) failure = r;
@@ -401,14 +418,16 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
   if (!summary.failure.ok()) return summary;
 
   RejectWriter rejects(options.rejects_file);
+  SnapshotReaders readers(source, options.read_partitions);
   Status failure;
   for (const auto& collection : plan.collections) {
     summary.collections.push_back(CollectionCounters{collection.name});
     auto start = std::chrono::steady_clock::now();
-    failure = RunCollection(collection, source, sink, options, rejects, &summary.collections.back());
+    failure = RunCollection(collection, source, readers, sink, options, rejects, &summary.collections.back());
     summary.collections.back().seconds = SecondsSince(start);
     if (!failure.ok()) break;
   }
+  readers.Close();  // their snapshots end before the source's
   Status ended = source.EndSnapshot();
   if (failure.ok()) failure = ended;
   summary.seconds = SecondsSince(run_start);
