@@ -2,8 +2,7 @@
 // in flight (so memory is bounded by batch size x tokens, not by table size).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <tbb/parallel_for.h>
-#include <tbb/parallel_pipeline.h>
+#include <tbb/flow_graph.h>
 
 #include <atomic>
 #include <algorithm>
@@ -22,11 +21,14 @@ namespace {
 
 // MongoDB's limit for one document (BSON maxBsonObjectSize).
 constexpr size_t kMaxDocumentBytes = 16 * 1024 * 1024;
-// Batches in flight between the stages beyond one per writer: enough to keep the reader and the
-// builders busy while the writers wait on the target. Memory is bounded by this times the batch size.
+// Batches in flight per reader beyond one per writer: enough to keep the readers and the builders busy
+// while the writers wait on the target. Memory is bounded by this times the batch size.
 constexpr size_t kSpareBatchesInFlight = 3;
 
+class CollectionRun;
+
 struct Work {
+  CollectionRun* run = nullptr;  // the partition it was read by, which builds and writes it
   RowBatch rows;
   std::vector<ResolvedEmbed> embeds;
   std::vector<BsonPtr> documents;
@@ -109,12 +111,12 @@ std::string LargestFields(const bson_t* doc) {
 class CollectionRun {
  public:
   CollectionRun(const CollectionPlan& plan, Source& source, Sink& sink, const RunOptions& options,
-                RejectWriter& rejects, CollectionCounters& counters)
+                RejectWriter& rejects, CollectionCounters& counters, std::atomic<bool>* stop_all)
       : plan_(plan), source_(source), sink_(sink), options_(options), rejects_(rejects), counters_(counters),
-        resolver_(source) {}
+        resolver_(source), stop_all_(stop_all) {}
 
-  // Reads the collection's root rows (those in `range`, or all) and writes their documents.
-  Status Run(const std::optional<KeyRange>& range) {
+  // Starts reading the collection's root rows (those in `range`, or all).
+  Status Open(const std::optional<KeyRange>& range) {
     ScanRequest request;
     request.table = plan_.table.table;
     request.columns = plan_.table.read_columns;
@@ -122,18 +124,11 @@ class CollectionRun {
     request.order_by = plan_.table.order_by;
     request.range = range;
     S2M_ASSIGN_OR_RETURN(stream_, source_.Scan(request));
+    return Status::Ok();
+  }
 
-    tbb::parallel_pipeline(
-        kSpareBatchesInFlight + static_cast<size_t>(std::max(1, options_.writers)),
-        tbb::make_filter<void, Work*>(tbb::filter_mode::serial_in_order,
-                                      [this](tbb::flow_control& control) -> Work* {
-                                        Work* work = Read();
-                                        if (!work) control.stop();
-                                        return work;
-                                      }) &
-            tbb::make_filter<Work*, Work*>(tbb::filter_mode::parallel, [this](Work* work) { return Build(work); }) &
-            // Parallel: the sink bounds how many writes really run at once (--writers; files take one).
-            tbb::make_filter<Work*, void>(tbb::filter_mode::parallel, [this](Work* work) { Write(work); }));
+  Status error() {
+    std::lock_guard<std::mutex> lock(counters_mutex_);
     return error_;
   }
 
@@ -189,10 +184,16 @@ class CollectionRun {
     }
   }
 
-  // Serial: the source is used by one thread at a time. Returns nullptr at the end or on failure.
+
+ public:
+  // The three stages of the flow graph.
+  //
+  // Serial per reader (its source is used by one thread at a time). Returns nullptr at the end, on
+  // failure, or once another reader of the collection failed.
   Work* Read() {
-    if (failed_.load()) return nullptr;
+    if (failed_.load() || stop_all_->load()) return nullptr;
     auto work = std::make_unique<Work>();
+    work->run = this;
     Result<bool> more = stream_->Next(&work->rows, options_.batch_size);
     if (!more.ok()) return Fail(more.status().WithContext(fmt::format("collection '{}'", plan_.name)));
     if (!more.value()) return nullptr;
@@ -250,6 +251,8 @@ class CollectionRun {
     if (!batch.empty()) Flush(&batch);
   }
 
+
+ private:
   bool Flush(std::vector<BsonPtr>* batch) {
     Result<WriteOutcome> outcome = sink_.Write(plan_.name, *batch);
     if (!outcome.ok()) {
@@ -288,6 +291,7 @@ class CollectionRun {
   Work* Fail(const Status& status) {
     std::lock_guard<std::mutex> lock(counters_mutex_);
     if (!failed_.exchange(true)) error_ = status;
+    stop_all_->store(true);
     return nullptr;
   }
 
@@ -301,6 +305,7 @@ class CollectionRun {
   std::unique_ptr<RowStream> stream_;
   std::mutex counters_mutex_;  // guards counters_ and error_ once writes run in parallel
   std::atomic<bool> failed_{false};
+  std::atomic<bool>* stop_all_;  // shared by the collection's readers: one failure stops them all
   Status error_;
 };
 
@@ -384,15 +389,45 @@ Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotR
   if (n > 1) spdlog::info("collection {}: reading table {} as {} key ranges", collection.name, collection.table.table, n);
   else spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
   std::vector<CollectionCounters> partial(n);
+  std::atomic<bool> stop_all{false};
   std::vector<std::unique_ptr<CollectionRun>> runs;
   for (size_t i = 0; i < n; ++i) {
     Source& reader = i == 0 ? source : *readers.Get()[i - 1];
-    runs.push_back(std::make_unique<CollectionRun>(collection, reader, sink, options, rejects, partial[i]));
+    runs.push_back(std::make_unique<CollectionRun>(collection, reader, sink, options, rejects, partial[i], &stop_all));
+    S2M_RETURN_IF_ERROR(runs.back()->Open(ranges[i]));
   }
-  std::vector<Status> results(n);
-  tbb::parallel_for(size_t{0}, n, [&](size_t i) { results[i] = runs[i]->Run(ranges[i]); });
+
+  // The flow graph: one input node per key range (read + resolve embeds, serial per reader) -> a
+  // limiter (back-pressure: at most `tokens` batches between reading and written) -> build BSON
+  // (parallel) -> write (--writers at once) -> back to the limiter's decrementer.
+  namespace flow = tbb::flow;
+  flow::graph graph;
+  const size_t writers = static_cast<size_t>(std::max(1, options.writers));
+  flow::limiter_node<Work*> limiter(graph, (kSpareBatchesInFlight + writers) * n);
+  flow::function_node<Work*, Work*> build(graph, flow::unlimited, [](Work* work) { return work->run->Build(work); });
+  flow::function_node<Work*, flow::continue_msg> write(graph, writers, [](Work* work) {
+    work->run->Write(work);  // frees the batch
+    return flow::continue_msg();
+  });
+  flow::make_edge(limiter, build);
+  flow::make_edge(build, write);
+  flow::make_edge(write, limiter.decrementer());
+  std::vector<std::unique_ptr<flow::input_node<Work*>>> inputs;
+  for (auto& run : runs) {
+    CollectionRun* reader = run.get();
+    inputs.push_back(std::make_unique<flow::input_node<Work*>>(graph, [reader](tbb::flow_control& control) -> Work* {
+      Work* work = reader->Read();
+      if (!work) control.stop();
+      return work;
+    }));
+    flow::make_edge(*inputs.back(), limiter);
+  }
+  for (auto& input : inputs) input->activate();
+  graph.wait_for_all();
+
   Status failure;
-  for (const auto& r : results) {
+  for (auto& run : runs) {
+    Status r = run->error();
     if (failure.ok() && !r.ok()) failure = r;
   }
   if (failure.ok()) failure = runs[0]->RejectOrphans();
