@@ -31,6 +31,26 @@ bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
          });
 }
 
+std::string QuoteIdentifier(const std::string& name);
+
+// The primary key columns of `table`, in key order (empty when it has none or does not exist).
+Result<std::vector<std::string>> PrimaryKeyOf(sqlite3* db, const std::string& table) {
+  S2M_ASSIGN_OR_RETURN(SqliteStatement columns, Prepare(db, "PRAGMA table_info(" + QuoteIdentifier(table) + ")"));
+  std::vector<std::pair<int, std::string>> key;
+  int rc;
+  while ((rc = sqlite3_step(columns.get())) == SQLITE_ROW) {
+    int position = sqlite3_column_int(columns.get(), 5);
+    if (position > 0) key.push_back({position, ColumnText(columns.get(), 1)});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, "cannot describe table " + table);
+  std::sort(key.begin(), key.end());
+  std::vector<std::string> names;
+  for (auto& [position, name] : key) names.push_back(name);
+  return names;
+}
+
+std::string QuoteIdentifier(const std::string& name) { return QuoteSqliteIdentifier(name); }
+
 }  // namespace
 
 std::string QuoteSqliteIdentifier(const std::string& name) {
@@ -96,11 +116,13 @@ Result<TableInfo> DescribeSqliteTable(sqlite3* db, const std::string& table) {
   }
   if (rc != SQLITE_DONE) return SqliteError(db, "cannot read foreign keys of " + info.name);
   for (auto& fk : info.foreign_keys) {
-    if (fk.referenced_columns.empty() && !EqualsIgnoreCase(fk.referenced_table, info.name)) {
-      auto referenced = DescribeSqliteTable(db, fk.referenced_table);
-      if (referenced.ok()) fk.referenced_columns = referenced->primary_key;
-    } else if (fk.referenced_columns.empty()) {
+    if (!fk.referenced_columns.empty()) continue;
+    if (EqualsIgnoreCase(fk.referenced_table, info.name)) {
       fk.referenced_columns = info.primary_key;
+    } else {
+      // Only the referenced table's key, not its whole description: describing it would follow its own
+      // foreign keys, and a cycle (emp -> dept -> emp) would never end.
+      S2M_ASSIGN_OR_RETURN(fk.referenced_columns, PrimaryKeyOf(db, fk.referenced_table));
     }
   }
   return info;

@@ -130,13 +130,23 @@ class SqliteSource : public Source {
     if (request.key_filter) {
       const KeyFilter& filter = *request.key_filter;
       if (filter.keys.empty()) conditions.push_back("0");
+      // A date column's keys were converted to DateTime when read, from whatever the file stores (text in
+      // several spellings, Julian day numbers): compare both sides through julianday() so the key finds
+      // its rows however they are stored.
+      std::vector<bool> is_date;
       std::string columns;
-      for (size_t i = 0; i < filter.columns.size(); ++i) columns += (i ? ", " : "") + QuoteSqliteIdentifier(filter.columns[i]);
+      for (size_t i = 0; i < filter.columns.size(); ++i) {
+        int index = info.ColumnIndex(filter.columns[i]);
+        is_date.push_back(index >= 0 &&
+                          ClassifySqliteDeclaredType(info.columns[index].declared_type).kind == SqliteColumnKind::kDate);
+        std::string column = QuoteSqliteIdentifier(filter.columns[i]);
+        columns += (i ? ", " : "") + (is_date[i] ? "julianday(" + column + ")" : column);
+      }
       std::string placeholders;
       for (size_t k = 0; k < filter.keys.size(); ++k) {
         std::string tuple;
         for (size_t i = 0; i < filter.columns.size(); ++i) {
-          tuple += i ? ", ?" : "?";
+          tuple += std::string(i ? ", " : "") + (is_date[i] ? "julianday(?)" : "?");
           parameters.push_back(&filter.keys[k][i]);
         }
         placeholders += (k ? ", " : "") + (filter.columns.size() == 1 ? tuple : "(" + tuple + ")");
@@ -152,8 +162,15 @@ class SqliteSource : public Source {
       std::string match;
       for (size_t i = 0; i < filter.columns.size(); ++i) {
         std::string column = table + "." + QuoteSqliteIdentifier(filter.columns[i]);
+        std::string parent_column = "s2m_parent." + QuoteSqliteIdentifier(filter.parent_columns[i]);
         conditions.push_back(column + " IS NOT NULL");
-        match += fmt::format("{}s2m_parent.{} = {}", i ? " AND " : "", QuoteSqliteIdentifier(filter.parent_columns[i]), column);
+        // Dates compare as dates, as the key filter compares them: '2024-01-03' and '2024-01-03 00:00:00'
+        // are the same day.
+        int index = info.ColumnIndex(filter.columns[i]);
+        bool is_date = index >= 0 &&
+                       ClassifySqliteDeclaredType(info.columns[index].declared_type).kind == SqliteColumnKind::kDate;
+        match += is_date ? fmt::format("{}julianday({}) = julianday({})", i ? " AND " : "", parent_column, column)
+                         : fmt::format("{}{} = {}", i ? " AND " : "", parent_column, column);
       }
       // The alias keeps a self-reference (employee -> employee) unambiguous.
       conditions.push_back(fmt::format("NOT EXISTS (SELECT 1 FROM {} AS s2m_parent WHERE {})",
@@ -169,7 +186,7 @@ class SqliteSource : public Source {
         parameters.push_back(&range_low);
       }
       if (range.high) {
-        conditions.push_back(column + " < ?");
+        conditions.push_back(range.low ? column + " < ?" : "(" + column + " < ? OR " + column + " IS NULL)");
         range_high = Value(*range.high);
         parameters.push_back(&range_high);
       }

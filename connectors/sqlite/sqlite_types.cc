@@ -1,5 +1,9 @@
 #include "sqlite/sqlite_types.h"
 
+#include <fmt/format.h>
+
+#include "common/civil_date.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -122,7 +126,17 @@ int BindSqliteValue(sqlite3_stmt* stmt, int index, const Value& value) {
     return sqlite3_bind_text(stmt, index, v->digits.data(), static_cast<int>(v->digits.size()), SQLITE_TRANSIENT);
   if (auto* v = std::get_if<Binary>(&value))
     return sqlite3_bind_blob(stmt, index, v->bytes.data(), static_cast<int>(v->bytes.size()), SQLITE_TRANSIENT);
-  if (auto* v = std::get_if<DateTime>(&value)) return sqlite3_bind_int64(stmt, index, v->millis / 1000);
+  if (auto* v = std::get_if<DateTime>(&value)) {
+    // The text form julianday() reads, to the millisecond, in UTC.
+    int64_t days = v->millis >= 0 ? v->millis / 86400000 : -((-v->millis + 86399999) / 86400000);
+    int64_t ms_of_day = v->millis - days * 86400000;
+    int64_t year;
+    unsigned month, day;
+    CivilFromDays(days, &year, &month, &day);
+    std::string text = fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}", year, month, day, ms_of_day / 3600000,
+                                   ms_of_day / 60000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+    return sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
   return sqlite3_bind_null(stmt, index);
 }
 

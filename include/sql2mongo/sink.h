@@ -38,6 +38,9 @@ class Sink {
   // refuses is reported in the outcome; a failed Status means the batch's fate is unknown (connection
   // lost) and the run must stop.
   virtual Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) = 0;
+  // Called once after the last Write: flushes and closes what the sink buffers. A failure here (a full
+  // disk) means documents counted as written may not be there, and the run fails.
+  virtual Status Finish() { return Status::Ok(); }
 };
 
 struct SinkOptions {

@@ -55,7 +55,8 @@ struct MissingParentFilter {
 };
 
 // Rows whose integer `column` lies in [low, high): one partition of a table read in parallel. An
-// absent bound is open.
+// absent bound is open, and an absent `low` also takes the rows whose column is NULL (a SQLite primary
+// key other than INTEGER PRIMARY KEY may hold NULL), so the ranges together cover every row.
 struct KeyRange {
   std::string column;
   std::optional<int64_t> low;

@@ -53,8 +53,14 @@ int PeekCommand(const PeekArguments& arguments) {
   int printed = 0;
   while (mongoc_cursor_next(cursor.get(), &doc)) {
     BsonString json(bson_as_relaxed_extended_json(doc, nullptr));
+    if (!json) {
+      fmt::print("<a document libbson cannot print>\n");
+      continue;
+    }
     // Re-indented for reading; ordered_json keeps the document's field order.
-    fmt::print("{}\n", nlohmann::ordered_json::parse(json.get()).dump(2));
+    auto parsed = nlohmann::ordered_json::parse(json.get(), nullptr, false);
+    fmt::print("{}\n", parsed.is_discarded() ? std::string(json.get())
+                                             : parsed.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     ++printed;
   }
   if (mongoc_cursor_error(cursor.get(), &error)) {

@@ -5,10 +5,20 @@
 namespace sql2mongo {
 
 std::string RedactUri(const std::string& uri) {
-  // user:password@ in the authority, and password=... in a query string (libpq and MySQL accept both).
-  static const std::regex kUserInfo(R"(^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*):[^@/?#]*@)");
+  std::string out = uri;
+  // user:password@host: the password is everything from the first ':' after the scheme to the last '@'
+  // (a password may hold '/', '?', '#' or '@' when the user did not percent-encode it).
+  size_t scheme_end = out.find("://");
+  if (scheme_end != std::string::npos) {
+    size_t start = scheme_end + 3;
+    size_t at = out.rfind('@');
+    if (at != std::string::npos && at > start) {
+      size_t colon = out.find(':', start);
+      if (colon != std::string::npos && colon < at) out = out.substr(0, colon + 1) + "***" + out.substr(at);
+    }
+  }
+  // password=... in a query string (libpq and MySQL accept it there).
   static const std::regex kQueryPassword(R"(([?&](password|pwd|passwd)=)[^&#]*)", std::regex::icase);
-  std::string out = std::regex_replace(uri, kUserInfo, "$1:***@");
   return std::regex_replace(out, kQueryPassword, "$1***");
 }
 

@@ -143,7 +143,11 @@ bool ParseDateTime(const std::string& text, DateTime* out) {
   const std::string& s = text;
   if (s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
   int year = DigitsToInt(s, 0, 4, &ok), month = DigitsToInt(s, 5, 2, &ok), day = DigitsToInt(s, 8, 2, &ok);
-  if (!ok || month < 1 || month > 12 || day < 1 || day > 31) return false;
+  if (!ok || month < 1 || month > 12 || day < 1) return false;
+  // February 31st must be refused, not rolled over into March.
+  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kDaysInMonth[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
   int64_t millis_of_day = 0;
   int64_t offset_minutes = 0;
   size_t pos = 10;
@@ -167,7 +171,8 @@ bool ParseDateTime(const std::string& text, DateTime* out) {
         }
       }
     }
-    if (!ok || hour > 23 || minute > 59 || second > 60) return false;
+    // BSON dates have no leap second: 23:59:60 would silently become the next day.
+    if (!ok || hour > 23 || minute > 59 || second > 59) return false;
     millis_of_day = ((hour * 60 + minute) * 60 + second) * 1000LL + millis;
     if (pos < s.size() && s[pos] == 'Z') {
       ++pos;
@@ -303,6 +308,25 @@ void AppendJoinKey(const Value& value, std::string* key) {
     key->append(*v);
     return;
   }
+  if (auto* v = std::get_if<Decimal>(&value)) {
+    // A decimal key joins an integer key of the same value (NUMERIC(10,0) against INTEGER), and
+    // "1.50" joins "1.5": the key is the number, not its spelling.
+    if (AsInt64(value, &n)) {
+      key->push_back('i');
+      key->append(reinterpret_cast<const char*>(&n), sizeof n);
+      return;
+    }
+    std::string canonical = v->digits;
+    if (canonical.find('.') != std::string::npos && canonical.find_first_of("eE") == std::string::npos) {
+      canonical.erase(canonical.find_last_not_of('0') + 1);
+      if (canonical.back() == '.') canonical.pop_back();
+    }
+    key->push_back('n');
+    uint32_t len = static_cast<uint32_t>(canonical.size());
+    key->append(reinterpret_cast<const char*>(&len), sizeof len);
+    key->append(canonical);
+    return;
+  }
   if (auto* v = std::get_if<double>(&value)) {
     if (AsInt64(value, &n)) {  // 3.0 joins 3
       key->push_back('i');
@@ -318,8 +342,6 @@ void AppendJoinKey(const Value& value, std::string* key) {
     display.assign(v->bytes.begin(), v->bytes.end());
   } else if (auto* v = std::get_if<RawBson>(&value)) {
     display.assign(v->bytes.begin(), v->bytes.end());
-  } else if (auto* v = std::get_if<Decimal>(&value)) {
-    display = v->digits;
   } else {
     display = ValueToDisplay(value);
   }

@@ -258,6 +258,13 @@ class Parser {
     } else {
       return Error(child, "\"_id\" must be a column, a list of columns, or {\"key\": \"Column\", ...}");
     }
+    if (c->id_is_composite) {
+      for (const auto& [key, column] : c->id_parts) {
+        if (key.empty() || key[0] == '$' || key.find('.') != std::string::npos)
+          return Error(child, fmt::format("'{}' cannot be a key of the _id sub-document ('.' would nest, '$' is "
+                                          "reserved); use {{\"key\": \"Column\"}} to name it", key));
+      }
+    }
     return Status::Ok();
   }
 

@@ -317,6 +317,13 @@ class PlanBuilder {
     S2M_RETURN_IF_ERROR(AddFields(*table, spec.all_columns, spec.fields, spec.exclude, id_columns, nulls,
                                   spec.pointer, &plan.table));
     S2M_RETURN_IF_ERROR(AddEmbeds(*table, spec.embeds, nulls, spec.name, &plan.table));
+    // _id is written first by the builder; a field or embed of the same name would make a second one.
+    for (const auto& node : plan.table.shape) {
+      if (node.key == "_id")
+        return MappingError(spec.place, fmt::format("collection '{}' would get a second _id: table '{}' has a column "
+                                                    "named _id, or an embed is named _id; rename it with \"fields\" "
+                                                    "or \"exclude\" it", spec.name, table->name));
+    }
     return plan;
   }
 

@@ -11,6 +11,18 @@ void CopyRow(const RowBatch& from, size_t row, RowBatch* to) {
 
 }  // namespace
 
+void EmbedResolver::RecordUnmatched(const EmbedPlan& embed, const RowBatch& rows, size_t row) {
+  std::string key;
+  for (int column : embed.foreign_columns) key += (key.empty() ? "" : ", ") + ValueToDisplay(rows.at(row, column));
+  unmatched_.push_back(RejectRecord{
+      "", "embed", "null",
+      fmt::format("row of table '{}' for {} was returned for key ({}) but its key equals none the batch asked for "
+                  "once compared by value and type (the database compared them with its own type conversion or "
+                  "collation); give both join columns the same type and collation",
+                  embed.table.table, embed.path, key),
+      RowToJson(rows, row)});
+}
+
 Status EmbedResolver::Resolve(const TablePlan& plan, const RowBatch& parents, std::vector<ResolvedEmbed>* out,
                               uint64_t* embedded_rows) {
   out->clear();
@@ -74,7 +86,11 @@ Status EmbedResolver::ResolveOne(const EmbedPlan& embed, const RowBatch& parents
   // parent's array in order_by order.
   out->rows_by_key.reserve(key_texts.size());
   for (size_t row = 0; row < out->rows.rows(); ++row) {
-    if (JoinKeyOf(out->rows, row, embed.foreign_columns, &key)) out->rows_by_key[key].push_back(static_cast<uint32_t>(row));
+    if (JoinKeyOf(out->rows, row, embed.foreign_columns, &key) && seen.count(key)) {
+      out->rows_by_key[key].push_back(static_cast<uint32_t>(row));
+    } else {
+      RecordUnmatched(embed, out->rows, row);
+    }
   }
   return Resolve(embed.table, out->rows, &out->nested, embedded_rows);
 }
@@ -95,9 +111,14 @@ Status EmbedResolver::ResolveFromCache(const EmbedPlan& embed, const std::vector
   // Rows fetched this batch, by key (an N:1 key names one row; should the foreign columns not be
   // unique, the first row in order_by order wins, as without the cache).
   std::unordered_map<std::string, uint32_t> fetched_by_key;
+  std::unordered_set<std::string> asked(key_texts.begin(), key_texts.end());
   std::string key;
   for (size_t row = 0; row < fetched.rows(); ++row) {
-    if (JoinKeyOf(fetched, row, embed.foreign_columns, &key)) fetched_by_key.emplace(key, static_cast<uint32_t>(row));
+    if (JoinKeyOf(fetched, row, embed.foreign_columns, &key) && asked.count(key)) {
+      fetched_by_key.emplace(key, static_cast<uint32_t>(row));
+    } else {
+      RecordUnmatched(embed, fetched, row);
+    }
   }
   bool cache_has_room = cache.rows.rows() + fetched_by_key.size() <= kParentCacheRows;
   for (const auto& [fetched_key, row] : fetched_by_key) {

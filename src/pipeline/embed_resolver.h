@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "pipeline/reject_writer.h"
 #include "sql2mongo/document_builder.h"
 #include "sql2mongo/plan.h"
 #include "sql2mongo/source.h"
@@ -31,6 +32,11 @@ class EmbedResolver {
   Status Resolve(const TablePlan& plan, const RowBatch& parents, std::vector<ResolvedEmbed>* out,
                  uint64_t* embedded_rows);
 
+  // Rows the database returned for a batch's keys whose key, compared as sql2mongo compares keys,
+  // matches none of them (a type or collation the SQL comparison bridged: '7' = 7, 'abc' = 'ABC'). They
+  // could be placed in no document; the caller rejects them so none goes missing silently.
+  std::vector<RejectRecord> TakeUnmatched() { return std::move(unmatched_); }
+
  private:
   struct ParentCache {
     RowBatch rows;
@@ -44,8 +50,11 @@ class EmbedResolver {
   Status ResolveFromCache(const EmbedPlan& embed, const std::vector<std::string>& key_texts,
                           std::vector<std::vector<Value>> keys, ResolvedEmbed* out, uint64_t* embedded_rows);
 
+  void RecordUnmatched(const EmbedPlan& embed, const RowBatch& rows, size_t row);
+
   Source& source_;
   std::map<const EmbedPlan*, ParentCache> caches_;
+  std::vector<RejectRecord> unmatched_;
 };
 
 }  // namespace sql2mongo

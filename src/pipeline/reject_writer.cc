@@ -8,6 +8,23 @@
 
 namespace sql2mongo {
 
+std::string RowToJson(const RowBatch& rows, size_t row) {
+  nlohmann::ordered_json json = nlohmann::ordered_json::object();
+  for (size_t c = 0; c < rows.width(); ++c) {
+    const Value& v = rows.at(row, c);
+    auto& slot = json[rows.columns()[c]];
+    if (IsNull(v)) slot = nullptr;
+    else if (auto* b = std::get_if<bool>(&v)) slot = *b;
+    else if (auto* i = std::get_if<int32_t>(&v)) slot = *i;
+    else if (auto* l = std::get_if<int64_t>(&v)) slot = *l;
+    else if (auto* d = std::get_if<double>(&v)) slot = *d;
+    else if (auto* s = std::get_if<std::string>(&v)) slot = *s;
+    else if (auto* r = std::get_if<RawBson>(&v)) slot = nlohmann::ordered_json::parse(RawBsonToJson(*r), nullptr, false);
+    else slot = ValueToDisplay(v);
+  }
+  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 RejectWriter::~RejectWriter() {
   if (file_) std::fclose(file_);
 }

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "sql2mongo/row_batch.h"
 #include "sql2mongo/status.h"
 
 namespace sql2mongo {
@@ -17,6 +18,9 @@ struct RejectRecord {
   std::string reason;
   std::string detail_json; // the source row or the document, as JSON; may be empty
 };
+
+// One source row as a JSON object (column -> value), for the "row" of a reject record.
+std::string RowToJson(const RowBatch& rows, size_t row);
 
 class RejectWriter {
  public:

@@ -36,23 +36,6 @@ struct Work {
   BuildCounters build;
 };
 
-std::string RowToJson(const RowBatch& rows, size_t row) {
-  nlohmann::ordered_json json = nlohmann::ordered_json::object();
-  for (size_t c = 0; c < rows.width(); ++c) {
-    const Value& v = rows.at(row, c);
-    auto& slot = json[rows.columns()[c]];
-    if (IsNull(v)) slot = nullptr;
-    else if (auto* b = std::get_if<bool>(&v)) slot = *b;
-    else if (auto* i = std::get_if<int32_t>(&v)) slot = *i;
-    else if (auto* l = std::get_if<int64_t>(&v)) slot = *l;
-    else if (auto* d = std::get_if<double>(&v)) slot = *d;
-    else if (auto* s = std::get_if<std::string>(&v)) slot = *s;
-    else if (auto* r = std::get_if<RawBson>(&v)) slot = nlohmann::ordered_json::parse(RawBsonToJson(*r), nullptr, false);
-    else slot = ValueToDisplay(v);
-  }
-  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
-
 std::string RowKeyJson(const CollectionPlan& plan, const RowBatch& rows, size_t row) {
   nlohmann::ordered_json key = nlohmann::ordered_json::object();
   for (const auto& [name, column] : plan.id.parts) key[name] = ValueToDisplay(rows.at(row, column));
@@ -200,6 +183,10 @@ class CollectionRun {
     counters_.rows_read += work->rows.rows();
     Status resolved = resolver_.Resolve(plan_.table, work->rows, &work->embeds, &counters_.embedded_rows);
     if (!resolved.ok()) return Fail(resolved.WithContext(fmt::format("collection '{}'", plan_.name)));
+    for (auto& reject : resolver_.TakeUnmatched()) {
+      reject.collection = plan_.name;
+      work->rejects.push_back(std::move(reject));
+    }
     return work.release();
   }
 
@@ -352,10 +339,11 @@ std::vector<std::optional<KeyRange>> PlanRanges(const CollectionPlan& collection
   if (partitions <= 1 || collection.id.kind != IdPlan::Kind::kColumn) return ranges;
   const std::string& column = collection.table.read_columns[collection.id.parts[0].second];
   Result<TableInfo> table = source.DescribeTable(collection.table.table);
-  // Only a primary key: its values are never NULL, so ranges over it cover every row.
+  // A primary key: unique, and where a source lets it be NULL the first (low-open) range takes those rows.
   if (!table.ok() || table->primary_key != std::vector<std::string>{column}) return ranges;
   auto bounds = source.IntegerKeyBounds(collection.table.table, column);
-  if (!bounds.ok() || !bounds.value() || bounds.value()->second - bounds.value()->first < partitions) return ranges;
+  if (!bounds.ok() || !bounds.value()) return ranges;
+  if (static_cast<__int128>(bounds.value()->second) - bounds.value()->first < partitions) return ranges;
   int n = 1 + static_cast<int>(readers.Get().size());
   if (n <= 1) return ranges;
   auto [low, high] = *bounds.value();
@@ -465,6 +453,8 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
   readers.Close();  // their snapshots end before the source's
   Status ended = source.EndSnapshot();
   if (failure.ok()) failure = ended;
+  Status finished = sink.Finish();
+  if (failure.ok()) failure = finished;
   summary.seconds = SecondsSince(run_start);
   if (rejects.count() > 0) summary.rejects_file = rejects.path();
   summary.failure = failure;

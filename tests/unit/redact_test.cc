@@ -13,6 +13,10 @@ TEST(Redact, PasswordsNeverSurvive) {
   EXPECT_EQ(RedactUri("mysql://u@h/db?password=hunter2&x=1"), "mysql://u@h/db?password=***&x=1");
   EXPECT_EQ(RedactUri("mongodb://h:1/db"), "mongodb://h:1/db");
   EXPECT_EQ(RedactUri("sqlite:/tmp/a:b@c.db"), "sqlite:/tmp/a:b@c.db");
+  // Unencoded special characters in the password.
+  EXPECT_EQ(RedactUri("mongodb://u:se/cret@h:1/db"), "mongodb://u:***@h:1/db");
+  EXPECT_EQ(RedactUri("mongodb://u:s#cr?et@h:1/db"), "mongodb://u:***@h:1/db");
+  EXPECT_EQ(RedactUri("mongodb://u:p@ss@h:1/db"), "mongodb://u:***@h:1/db");
 }
 
 TEST(Uri, SchemeAndDatabase) {

@@ -74,6 +74,10 @@ TEST(Value, DatesParseAsUtcWithOffsets) {
   EXPECT_NE(ConvertError(Value(std::string("31/12/2020")), TargetType::kDate).find("expected YYYY-MM-DD"),
             std::string::npos);
   ConvertError(Value(std::string("2020-13-01")), TargetType::kDate);
+  ConvertError(Value(std::string("2024-02-31")), TargetType::kDate);           // no rolling into March
+  ConvertError(Value(std::string("2023-02-29")), TargetType::kDate);           // not a leap year
+  EXPECT_EQ(Convert(Value(std::string("2024-02-29")), TargetType::kDate), Value(DateTime{1709164800000}));
+  ConvertError(Value(std::string("2023-12-31 23:59:60")), TargetType::kDate);  // no leap second in BSON
 }
 
 TEST(Value, ShortestDecimalTextRoundTrips) {

@@ -43,6 +43,11 @@ class DumpSink : public Sink {
     return outcome;
   }
 
+  Status Finish() override {
+    std::lock_guard<std::mutex> lock(files_.mutex());
+    return files_.CloseAll();
+  }
+
  private:
   std::string Base(const std::string& collection) const { return dir_ + "/" + database_ + "/" + collection; }
 

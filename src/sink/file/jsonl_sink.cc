@@ -31,6 +31,9 @@ class JsonlSink : public Sink {
       size_t length = 0;
       BsonString json(canonical_ ? bson_as_canonical_extended_json(doc.get(), &length)
                                  : bson_as_relaxed_extended_json(doc.get(), &length));
+      if (!json)
+        return Status::Error(StatusCode::kTargetError,
+                             fmt::format("jsonl:{}: a document of {} cannot be written as Extended JSON", path_, collection));
       text.append(json.get(), length);
       text.push_back('\n');
     }
@@ -41,6 +44,11 @@ class JsonlSink : public Sink {
     WriteOutcome outcome;
     outcome.written = documents.size();
     return outcome;
+  }
+
+  Status Finish() override {
+    std::lock_guard<std::mutex> lock(files_.mutex());
+    return files_.CloseAll();
   }
 
  private:

@@ -12,6 +12,22 @@ OutputFiles::~OutputFiles() {
   for (auto& [path, file] : files_) std::fclose(file);
 }
 
+Status OutputFiles::CloseAll() {
+  Status status;
+  for (auto& [path, file] : files_) {
+    bool failed = std::fflush(file) != 0 || std::ferror(file);
+    int saved_errno = errno;
+    if (std::fclose(file) != 0 && !failed) {
+      failed = true;
+      saved_errno = errno;
+    }
+    if (failed && status.ok())
+      status = Status::Error(StatusCode::kTargetError, fmt::format("cannot write {}: {}", path, std::strerror(saved_errno)));
+  }
+  files_.clear();
+  return status;
+}
+
 Result<FILE*> OutputFiles::Open(const std::string& path) {
   auto it = files_.find(path);
   if (it != files_.end()) return it->second;

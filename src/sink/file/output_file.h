@@ -22,6 +22,8 @@ class OutputFiles {
   Result<FILE*> Open(const std::string& path);
   // Appends bytes; the error names the file.
   Status Append(FILE* file, const std::string& path, const void* data, size_t size);
+  // Flushes and closes every file, reporting the first failure (buffered writes fail only here).
+  Status CloseAll();
   std::mutex& mutex() { return mutex_; }
 
  private:

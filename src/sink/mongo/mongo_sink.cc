@@ -90,13 +90,29 @@ class MongoSink : public Sink {
     bson_error_t error;
     bool ok = mongoc_bulk_operation_execute(bulk.get(), reply.ResetForOutput(), &error);
     std::vector<DocumentRefusal> server_refusals = WriteErrors(reply.get());
-    if (!ok && server_refusals.empty()) {
+    // A write concern error, or a failure that is not about single documents (a connection lost
+    // between the bulk's split messages), leaves the fate of the accepted documents unknown.
+    bson_iter_t concern;
+    if (bson_iter_init_find(&concern, reply.get(), "writeConcernErrors") && BSON_ITER_HOLDS_ARRAY(&concern)) {
+      uint32_t length = 0;
+      const uint8_t* data = nullptr;
+      bson_iter_array(&concern, &length, &data);
+      if (length > 5)  // an empty BSON array is 5 bytes
+        return Status::Error(StatusCode::kTargetError,
+                             fmt::format("target {}: the write concern failed for a bulk of {} documents: {}",
+                                         DisplayName(), positions.size(), error.message));
+    }
+    if (!ok && (server_refusals.empty() || error.domain != MONGOC_ERROR_SERVER)) {
       return Status::Error(StatusCode::kTargetError,
                            fmt::format("target {}: bulk insert of {} documents failed: {}", DisplayName(),
                                        positions.size(), error.message));
     }
     for (auto& refusal : server_refusals) {
-      if (refusal.index < positions.size()) refusal.index = positions[refusal.index];
+      if (refusal.index >= positions.size())
+        return Status::Error(StatusCode::kTargetError,
+                             fmt::format("target {}: the server refused document #{} of a bulk of {}", DisplayName(),
+                                         refusal.index, positions.size()));
+      refusal.index = positions[refusal.index];
       outcome.refused.push_back(std::move(refusal));
     }
     // In an unordered bulk every insert either succeeds or has a writeError. Counting this way rather

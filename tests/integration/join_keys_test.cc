@@ -1,0 +1,118 @@
+// Join keys compared the way the data means them, and nothing lost when they cannot be: a NUMERIC key
+// joins an INTEGER key, date keys join whatever their stored spelling, a key the database matched but
+// sql2mongo cannot (text '7' for the number 7) is rejected with its reason, NULL primary keys are read
+// by parallel key ranges too, and foreign-key cycles do not stop the planner.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/test_support.h"
+
+namespace sql2mongo::testing {
+namespace {
+
+struct JsonlRun {
+  CommandResult result;
+  std::vector<std::string> lines;    // documents, one relaxed Extended JSON document a line
+  std::vector<std::string> rejects;  // rejects file lines
+};
+
+JsonlRun RunToJsonl(const std::string& name, const std::string& sql, const std::string& collections,
+                    const std::string& extra = "") {
+  std::string db = MakeSqliteDatabase(name + ".db", sql);
+  std::string mapping = WriteTempFile(name + ".json", "{\"collections\": " + collections + "}");
+  std::string out = WriteTempFile(name + ".out.jsonl", "");
+  std::string rejects = WriteTempFile(name + ".rejects.jsonl", "");
+  JsonlRun run;
+  run.result = RunCli("run " + ShellQuote(mapping) + " --source " + ShellQuote("sqlite:" + db) + " --target " +
+                      ShellQuote("jsonl:" + out) + " --rejects " + ShellQuote(rejects) + " " + extra);
+  std::ifstream documents(out), reject_lines(rejects);
+  for (std::string line; std::getline(documents, line);) run.lines.push_back(line);
+  for (std::string line; std::getline(reject_lines, line);) run.rejects.push_back(line);
+  return run;
+}
+
+bool AnyLineHas(const std::vector<std::string>& lines, const std::string& text) {
+  for (const auto& line : lines) {
+    if (line.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(JoinKeys, NumericKeyJoinsIntegerForeignKey) {
+  JsonlRun run = RunToJsonl("numeric_key",
+                            "CREATE TABLE parent (id NUMERIC(10,0) PRIMARY KEY, name TEXT);"
+                            "CREATE TABLE child (cid INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id));"
+                            "INSERT INTO parent VALUES (1, 'p1'), (2, 'p2'); INSERT INTO child VALUES (10, 1), (11, 1), (12, 2);",
+                            R"({"parents": {"from": "parent", "embed": {"children": {"from": "child", "as": "array"}}}})");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.output;
+  EXPECT_TRUE(AnyLineHas(run.lines, R"("name" : "p1", "children" : [ { "cid" : 10 }, { "cid" : 11 } ])")) << run.lines[0];
+  EXPECT_TRUE(AnyLineHas(run.lines, R"("name" : "p2", "children" : [ { "cid" : 12 } ])"));
+}
+
+TEST(JoinKeys, DateKeysJoinWhateverTheirStoredSpelling) {
+  // One day stored as text, one as text with a time, one sale as a Julian day number.
+  JsonlRun run = RunToJsonl(
+      "date_key",
+      "CREATE TABLE day (store INTEGER, d DATE, total INTEGER, PRIMARY KEY (store, d));"
+      "CREATE TABLE sale (id INTEGER PRIMARY KEY, store INTEGER, d DATE, amount INTEGER,"
+      "                   FOREIGN KEY (store, d) REFERENCES day(store, d));"
+      "INSERT INTO day VALUES (1, '2024-01-02', 5), (1, '2024-01-03 00:00:00', 7);"
+      "INSERT INTO sale VALUES (1, 1, '2024-01-02', 2), (2, 1, 2460311.5, 3), (3, 1, '2024-01-03', 7);",
+      R"({"days": {"from": "day", "embed": {"sales": {"from": "sale", "as": "array", "fields": {"id": "id"}}}},
+          "sales": {"from": "sale", "embed": {"day": {"from": "day", "as": "object", "value": "total"}}}})");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.output;
+  EXPECT_TRUE(AnyLineHas(run.lines, R"("total" : 5, "sales" : [ { "id" : 1 }, { "id" : 2 } ])")) << run.result.output;
+  EXPECT_TRUE(AnyLineHas(run.lines, R"("total" : 7, "sales" : [ { "id" : 3 } ])"));
+  EXPECT_TRUE(AnyLineHas(run.lines, R"("_id" : 2, "store" : 1, "d" : { "$date" : "2024-01-02T00:00:00Z" }, "amount" : 3, "day" : 5)"));
+  EXPECT_EQ(run.result.output.find("dangling references"), std::string::npos) << run.result.output;
+}
+
+TEST(JoinKeys, RowsTheDatabaseMatchedButSql2mongoCannotAreRejected) {
+  JsonlRun run = RunToJsonl("text_key",
+                            "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+                            "CREATE TABLE c (cid INTEGER PRIMARY KEY, pid VARCHAR(10) REFERENCES p(id));"
+                            "INSERT INTO p VALUES (7); INSERT INTO c VALUES (1, '7');",
+                            R"({"p": {"from": "p", "embed": {"kids": {"from": "c", "as": "array"}}}})");
+  EXPECT_EQ(run.result.exit_code, 1) << run.result.output;
+  ASSERT_EQ(run.rejects.size(), 1u) << run.result.output;
+  EXPECT_NE(run.rejects[0].find("was returned for key ('7') but its key equals none the batch asked for"),
+            std::string::npos)
+      << run.rejects[0];
+}
+
+TEST(JoinKeys, ParallelRangesAlsoReadRowsWithANullPrimaryKey) {
+  // SQLite lets a BIGINT PRIMARY KEY hold NULL: min()/max() skip it, the ranges must not.
+  JsonlRun run = RunToJsonl("null_pk",
+                            "CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT);"
+                            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 100)"
+                            "  INSERT INTO t SELECT x, 'v' FROM n;"
+                            "INSERT INTO t VALUES (NULL, 'nullkey');",
+                            R"({"t": {"from": "t"}})", "--threads 2");
+  EXPECT_EQ(run.result.exit_code, 1) << run.result.output;  // the NULL _id is a reject, not a loss
+  EXPECT_NE(run.result.output.find("as 2 key ranges"), std::string::npos) << run.result.output;
+  EXPECT_EQ(run.lines.size(), 100u);
+  ASSERT_EQ(run.rejects.size(), 1u);
+  EXPECT_NE(run.rejects[0].find("_id column t.id is NULL"), std::string::npos) << run.rejects[0];
+}
+
+TEST(JoinKeys, ForeignKeyCyclesDoNotStopThePlanner) {
+  JsonlRun run = RunToJsonl("cycle",
+                            "CREATE TABLE emp (id INTEGER PRIMARY KEY, dept_id INTEGER REFERENCES dept);"
+                            "CREATE TABLE dept (id INTEGER PRIMARY KEY, manager_id INTEGER REFERENCES emp);"
+                            "INSERT INTO dept VALUES (1, 1); INSERT INTO emp VALUES (1, 1);",
+                            R"({"emps": {"from": "emp", "embed": {"dept": {"from": "dept", "as": "object"}}}})");
+  ASSERT_EQ(run.result.exit_code, 0) << run.result.output;
+  ASSERT_EQ(run.lines.size(), 1u);
+  EXPECT_NE(run.lines[0].find(R"("dept" : { "id" : 1, "manager_id" : 1 })"), std::string::npos) << run.lines[0];
+}
+
+TEST(JoinKeys, AColumnNamedIdCannotMakeASecondId) {
+  JsonlRun run = RunToJsonl("dup_id", "CREATE TABLE t (id INTEGER PRIMARY KEY, _id TEXT); INSERT INTO t VALUES (1, 'x');",
+                            R"({"t": {"from": "t"}})");
+  EXPECT_EQ(run.result.exit_code, 2) << run.result.output;
+  EXPECT_NE(run.result.output.find("would get a second _id"), std::string::npos) << run.result.output;
+}
+
+}  // namespace
+}  // namespace sql2mongo::testing
