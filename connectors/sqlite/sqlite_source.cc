@@ -193,8 +193,13 @@ class SqliteSource : public Source {
     }
     for (size_t i = 0; i < conditions.size(); ++i) sql += (i ? " AND " : " WHERE ") + conditions[i];
     for (size_t i = 0; i < request.order_by.size(); ++i) {
-      sql += (i ? ", " : " ORDER BY ") + QuoteSqliteIdentifier(request.order_by[i].column) +
-             (request.order_by[i].descending ? " DESC" : "");
+      // A date column sorts by the date it holds, not by how it is spelled ('2024-01-03' < '2024-01-03
+      // 00:00:00' as text; a Julian day number before any text).
+      std::string column = QuoteSqliteIdentifier(request.order_by[i].column);
+      int index = info.ColumnIndex(request.order_by[i].column);
+      if (index >= 0 && ClassifySqliteDeclaredType(info.columns[index].declared_type).kind == SqliteColumnKind::kDate)
+        column = "julianday(" + column + ")";
+      sql += (i ? ", " : " ORDER BY ") + column + (request.order_by[i].descending ? " DESC" : "");
     }
 
     sqlite3_stmt* raw = nullptr;
