@@ -1,6 +1,6 @@
 # Shared settings for the scripts: one work folder, fixed non-default loopback ports.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-WORK="${S2M_WORK:-$ROOT/.work}"
+WORK="$(realpath -m "${S2M_WORK:-$ROOT/.work}")"
 BUILD_DIR="${S2M_BUILD_DIR:-$ROOT/build}"
 TARGET_PORT="${S2M_TARGET_PORT:-37017}"
 TARGET_URI="mongodb://127.0.0.1:${TARGET_PORT}"

@@ -2,18 +2,24 @@
 # A services.d file defines <name>_start, <name>_stop, <name>_status and <name>_uris.
 #
 # initdb and postgres refuse to run as root, so both run as the `postgres` OS user; the data folder is
-# $WORK/postgres/data, owned by postgres (its parents only need o+x, which /work/main/.work has). The
+# $WORK/postgres/data, owned by postgres (its parents need o+x; otherwise /tmp, see below). The
 # server listens on 127.0.0.1:$POSTGRES_PORT only; its unix socket sits in $WORK/postgres/run, where
 # the superuser (peer auth) loads the sample. TCP logins need a password (scram-sha-256): the role
 # `sql2mongo` / `sql2mongo-test` is a test-only credential, and owns the database `chinook`.
 postgres_bin=/usr/lib/postgresql/15/bin
 postgres_dir="$WORK/postgres"
+# The postgres user must reach its data folder. When the work folder sits under a directory it cannot
+# enter (a clone under /root, mode 700), the cluster lives in /tmp instead, named after the work folder.
+if ! runuser -u postgres -- test -x "$WORK" 2>/dev/null && ! { mkdir -p "$WORK" && runuser -u postgres -- test -x "$WORK"; } 2>/dev/null; then
+  postgres_dir="/tmp/sql2mongo-postgres-$(printf '%s' "$WORK" | md5sum | cut -c1-12)"
+fi
 postgres_data="$postgres_dir/data"
 postgres_socket_dir="$postgres_dir/run"
 postgres_role=sql2mongo
 postgres_password=sql2mongo-test  # test fixture only; never a real secret
 
-postgres_as_owner() { runuser -u postgres -- "$@"; }
+# From / : the caller's working folder may be one the postgres user cannot enter.
+postgres_as_owner() { (cd / && runuser -u postgres -- "$@"); }
 # psql as the superuser over the unix socket (no password: peer authentication).
 postgres_psql() {
   postgres_as_owner "$postgres_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$postgres_socket_dir" -p "$POSTGRES_PORT" \
