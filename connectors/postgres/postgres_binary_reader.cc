@@ -1,4 +1,5 @@
 #include "postgres/postgres_binary_reader.h"
+#include "postgres/postgres_wire.h"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -13,17 +14,6 @@ namespace {
 // "PGCOPY\n\377\r\n\0": the signature that opens every binary COPY stream.
 constexpr char kSignature[] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n', '\0'};
 constexpr size_t kSignatureSize = sizeof(kSignature);
-
-int32_t ReadInt32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return static_cast<int32_t>(ntohl(v));
-}
-int16_t ReadInt16(const char* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return static_cast<int16_t>(ntohs(v));
-}
 
 Status Malformed(const std::string& what) {
   return Status::Error(StatusCode::kSourceError, "malformed binary COPY stream: " + what);
@@ -86,7 +76,7 @@ Result<bool> PgBinaryCopyReader::NextTuple(std::vector<PgField>* fields) {
   if (!header_read_) {
     if (end_ - pos_ < static_cast<ptrdiff_t>(kSignatureSize + 8) || std::memcmp(pos_, kSignature, kSignatureSize) != 0)
       return Malformed("no PGCOPY signature");
-    int32_t extension = ReadInt32(pos_ + kSignatureSize + 4);
+    int32_t extension = Int32At(pos_ + kSignatureSize + 4);
     pos_ += kSignatureSize + 8;
     if (extension < 0 || end_ - pos_ < extension) return Malformed("bad header extension");
     pos_ += extension;
@@ -94,7 +84,7 @@ Result<bool> PgBinaryCopyReader::NextTuple(std::vector<PgField>* fields) {
     if (pos_ == end_) return NextTuple(fields);
   }
   if (end_ - pos_ < 2) return Malformed("truncated tuple");
-  int16_t count = ReadInt16(pos_);
+  int16_t count = Int16At(pos_);
   pos_ += 2;
   if (count == -1) {  // the trailer; the COPY's end follows
     trailer_read_ = true;
@@ -107,7 +97,7 @@ Result<bool> PgBinaryCopyReader::NextTuple(std::vector<PgField>* fields) {
     return Malformed(fmt::format("{} fields in a tuple, {} expected", count, fields->size()));
   for (PgField& field : *fields) {
     if (end_ - pos_ < 4) return Malformed("truncated field length");
-    field.size = ReadInt32(pos_);
+    field.size = Int32At(pos_);
     pos_ += 4;
     if (field.size < 0) {
       field.data = nullptr;

@@ -1,4 +1,5 @@
 #include "postgres/postgres_types.h"
+#include "postgres/postgres_wire.h"
 #include "common/civil_date.h"
 
 #include <arpa/inet.h>
@@ -18,22 +19,6 @@ namespace {
 constexpr int64_t kPgEpochDays = 10957;
 constexpr int64_t kPgEpochMillis = kPgEpochDays * 86400000LL;
 constexpr int64_t kMicrosPerSecond = 1000000;
-
-int16_t Int16At(const char* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return static_cast<int16_t>(ntohs(v));
-}
-int32_t Int32At(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return static_cast<int32_t>(ntohl(v));
-}
-int64_t Int64At(const char* p) {
-  uint64_t hi = static_cast<uint32_t>(Int32At(p));
-  uint64_t lo = static_cast<uint32_t>(Int32At(p + 4));
-  return static_cast<int64_t>((hi << 32) | lo);
-}
 
 Status BadSize(const char* type, size_t size) {
   return Status::Error(StatusCode::kSourceError, fmt::format("malformed binary {} value ({} bytes)", type, size));

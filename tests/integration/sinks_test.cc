@@ -138,6 +138,15 @@ TEST(Sinks, ParallelWritersIntoTheServerWriteEverythingOnce) {
   DropDatabase(database);
 }
 
+TEST(Sinks, AFullDiskFailsTheRunInsteadOfCountingDocumentsAsWritten) {
+  std::string path = WriteTempFile("full.jsonl", "");
+  std::filesystem::remove(path);
+  std::filesystem::create_symlink("/dev/full", path);  // every write: "No space left on device"
+  CommandResult r = RunChinook("jsonl:" + path);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("cannot write " + path + ": No space left on device"), std::string::npos) << r.output;
+}
+
 TEST(Sinks, UnknownTargetKindIsBadUsage) {
   CommandResult r = RunChinook("ftp://example/x");
   EXPECT_EQ(r.exit_code, 2) << r.output;

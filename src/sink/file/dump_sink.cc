@@ -15,10 +15,8 @@ class DumpSink : public Sink {
   std::string DisplayName() const override { return fmt::format("dump:{} (database {})", dir_, database_); }
 
   Status Prepare(const std::vector<std::string>& collections, bool) override {
-    std::lock_guard<std::mutex> lock(files_.mutex());
     for (const auto& name : collections) {
-      S2M_ASSIGN_OR_RETURN(FILE* data, files_.Open(Base(name) + ".bson"));
-      (void)data;
+      S2M_RETURN_IF_ERROR(files_.Create(Base(name) + ".bson"));
       // What mongorestore reads to recreate the collection: no options, the default _id index.
       nlohmann::ordered_json metadata = {
           {"options", nlohmann::ordered_json::object()},
@@ -26,27 +24,22 @@ class DumpSink : public Sink {
           {"collectionName", name},
           {"type", "collection"}};
       std::string text = metadata.dump();
-      std::string path = Base(name) + ".metadata.json";
-      S2M_ASSIGN_OR_RETURN(FILE* file, files_.Open(path));
-      S2M_RETURN_IF_ERROR(files_.Append(file, path, text.data(), text.size()));
+      S2M_RETURN_IF_ERROR(files_.Append(Base(name) + ".metadata.json", text.data(), text.size()));
     }
     return Status::Ok();
   }
 
   Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
-    std::string path = Base(collection) + ".bson";
-    std::lock_guard<std::mutex> lock(files_.mutex());
-    S2M_ASSIGN_OR_RETURN(FILE* file, files_.Open(path));
-    for (const auto& doc : documents) S2M_RETURN_IF_ERROR(files_.Append(file, path, bson_get_data(doc.get()), doc->len));
+    // Documents back to back, as mongodump writes them; one append per batch.
+    std::string bytes;
+    for (const auto& doc : documents) bytes.append(reinterpret_cast<const char*>(bson_get_data(doc.get())), doc->len);
+    S2M_RETURN_IF_ERROR(files_.Append(Base(collection) + ".bson", bytes.data(), bytes.size()));
     WriteOutcome outcome;
     outcome.written = documents.size();
     return outcome;
   }
 
-  Status Finish() override {
-    std::lock_guard<std::mutex> lock(files_.mutex());
-    return files_.CloseAll();
-  }
+  Status Finish() override { return files_.CloseAll(); }
 
  private:
   std::string Base(const std::string& collection) const { return dir_ + "/" + database_ + "/" + collection; }

@@ -17,11 +17,7 @@ class JsonlSink : public Sink {
 
   Status Prepare(const std::vector<std::string>& collections, bool) override {
     // Files are always replaced: appending to an earlier run's output would duplicate documents.
-    std::lock_guard<std::mutex> lock(files_.mutex());
-    for (const auto& name : collections) {
-      Result<FILE*> file = files_.Open(PathFor(name));
-      if (!file.ok()) return file.status();
-    }
+    for (const auto& name : collections) S2M_RETURN_IF_ERROR(files_.Create(PathFor(name)));
     return Status::Ok();
   }
 
@@ -37,19 +33,13 @@ class JsonlSink : public Sink {
       text.append(json.get(), length);
       text.push_back('\n');
     }
-    std::string path = PathFor(collection);
-    std::lock_guard<std::mutex> lock(files_.mutex());
-    S2M_ASSIGN_OR_RETURN(FILE* file, files_.Open(path));
-    S2M_RETURN_IF_ERROR(files_.Append(file, path, text.data(), text.size()));
+    S2M_RETURN_IF_ERROR(files_.Append(PathFor(collection), text.data(), text.size()));
     WriteOutcome outcome;
     outcome.written = documents.size();
     return outcome;
   }
 
-  Status Finish() override {
-    std::lock_guard<std::mutex> lock(files_.mutex());
-    return files_.CloseAll();
-  }
+  Status Finish() override { return files_.CloseAll(); }
 
  private:
   std::string PathFor(const std::string& collection) const {

@@ -12,7 +12,34 @@ OutputFiles::~OutputFiles() {
   for (auto& [path, file] : files_) std::fclose(file);
 }
 
+Result<FILE*> OutputFiles::OpenLocked(const std::string& path) {
+  auto it = files_.find(path);
+  if (it != files_.end()) return it->second;
+  std::error_code ec;
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  FILE* file = std::fopen(path.c_str(), "wb");
+  if (!file)
+    return Status::Error(StatusCode::kTargetError, fmt::format("cannot create {}: {}", path, std::strerror(errno)));
+  files_[path] = file;
+  return file;
+}
+
+Status OutputFiles::Create(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return OpenLocked(path).status();
+}
+
+Status OutputFiles::Append(const std::string& path, const void* data, size_t size) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  S2M_ASSIGN_OR_RETURN(FILE* file, OpenLocked(path));
+  if (std::fwrite(data, 1, size, file) != size)
+    return Status::Error(StatusCode::kTargetError, fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  return Status::Ok();
+}
+
 Status OutputFiles::CloseAll() {
+  std::lock_guard<std::mutex> lock(mutex_);
   Status status;
   for (auto& [path, file] : files_) {
     bool failed = std::fflush(file) != 0 || std::ferror(file);
@@ -26,25 +53,6 @@ Status OutputFiles::CloseAll() {
   }
   files_.clear();
   return status;
-}
-
-Result<FILE*> OutputFiles::Open(const std::string& path) {
-  auto it = files_.find(path);
-  if (it != files_.end()) return it->second;
-  std::error_code ec;
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  FILE* file = std::fopen(path.c_str(), "wb");
-  if (!file)
-    return Status::Error(StatusCode::kTargetError, fmt::format("cannot create {}: {}", path, std::strerror(errno)));
-  files_[path] = file;
-  return file;
-}
-
-Status OutputFiles::Append(FILE* file, const std::string& path, const void* data, size_t size) {
-  if (std::fwrite(data, 1, size, file) != size)
-    return Status::Error(StatusCode::kTargetError, fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-  return Status::Ok();
 }
 
 }  // namespace sql2mongo
