@@ -22,3 +22,14 @@ wait_for_port() {
   done
   return 1
 }
+
+# Waits up to $2 seconds for process $1 to exit, then kills it (-9), naming it ($3) in the log.
+wait_for_exit() {
+  local pid=$1 seconds=$2 name=$3 i
+  for ((i = 0; i < seconds * 5; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  log "$name did not stop in $seconds s; killing it"
+  kill -9 "$pid" 2>/dev/null || true
+}

@@ -57,7 +57,7 @@ GRANT ALL ON \`s2m\\_test\\_%\`.* TO '$mariadb_user'@'127.0.0.1', '$mariadb_user
 GRANT RELOAD ON *.* TO '$mariadb_user'@'127.0.0.1', '$mariadb_user'@'localhost';
 SQL
   local tracks
-  tracks=$(mariadb_root -N -e "SELECT COUNT(*) FROM Chinook.Track WHERE Name LIKE '%\\\\%'" 2>/dev/null || echo 0)
+  tracks=$(mariadb_root -N -e "SELECT COUNT(*) FROM Chinook.Track WHERE INSTR(Name, CHAR(92)) > 0" 2>/dev/null || echo 0)
   # 4 track names hold a backslash ("Cavalleria Rusticana \ Act \ ..."): a copy without them was
   # loaded with backslash escapes on, and is loaded again.
   if [ "$tracks" != "4" ]; then
@@ -74,8 +74,7 @@ mariadb_stop() {
   local pid
   if pid=$(mariadb_pid); then
     mariadb-admin --no-defaults --socket="$mariadb_socket" --user=root shutdown >/dev/null 2>&1 || kill "$pid"
-    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -0 "$pid" 2>/dev/null && { log "mariadb did not stop in 30 s; killing it"; kill -9 "$pid"; }
+    wait_for_exit "$pid" 30 mariadb
     log "mariadb stopped"
   fi
   rm -f "$mariadb_dir/mariadbd.pid"

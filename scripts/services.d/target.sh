@@ -26,8 +26,7 @@ target_stop() {
   local pid
   if pid=$(target_pid); then
     kill "$pid"
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
+    wait_for_exit "$pid" 10 target
     log "target stopped"
   fi
   rm -f "$target_dir/pid"
