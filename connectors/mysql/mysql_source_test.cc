@@ -17,15 +17,13 @@
 
 #include "mysql/mysql_source.h"
 #include "sql2mongo/source.h"
+#include "support/mysql_admin.h"
 #include "support/test_support.h"
 
 namespace sql2mongo {
 namespace {
 
-std::string Env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
+using testing::Env;
 
 // The Chinook URI with its database replaced by `database`, and `query` appended.
 std::string UriFor(const std::string& database, const std::string& query = "") {
@@ -48,19 +46,7 @@ std::string ScratchDatabase() { return "s2m_test_mysql_" + std::to_string(getpid
 // A connection of the test's own, beside the connector, for setting up data and for interfering.
 class Admin {
  public:
-  Admin() {
-    std::string uri = Env("S2M_TEST_MYSQL_URI");
-    std::string rest = uri.substr(uri.find("://") + 3);
-    std::string user = rest.substr(0, rest.find('@'));
-    std::string hostport = rest.substr(rest.find('@') + 1, rest.find('/') - rest.find('@') - 1);
-    sql::ConnectOptionsMap options;
-    options["hostName"] = sql::SQLString(hostport.substr(0, hostport.find(':')));
-    options["port"] = std::stoi(hostport.substr(hostport.find(':') + 1));
-    options["userName"] = sql::SQLString(user);
-    options["password"] = sql::SQLString(Env("S2M_TEST_MYSQL_PASSWORD"));
-    options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
-    connection_.reset(sql::mysql::get_mysql_driver_instance()->connect(options));
-  }
+  Admin() : connection_(testing::ConnectMysqlAdmin()) {}
   void Run(const std::string& sql) {
     std::unique_ptr<sql::Statement> statement(connection_->createStatement());
     statement->execute(sql);

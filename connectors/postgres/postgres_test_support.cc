@@ -5,15 +5,12 @@
 #include <atomic>
 #include <cstdlib>
 
+#include "support/test_support.h"
+
 namespace sql2mongo::testing {
 namespace {
 
 constexpr char kScratchDatabase[] = "s2m_pgtest";
-
-std::string Env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
 
 }  // namespace
 

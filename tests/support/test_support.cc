@@ -17,7 +17,7 @@
 namespace sql2mongo::testing {
 namespace {
 
-std::string Env(const char* name, const std::string& fallback) {
+std::string EnvOr(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
   return value && *value ? value : fallback;
 }
@@ -33,7 +33,14 @@ MongoClient& Client() {
 
 }  // namespace
 
-std::string TargetBaseUri() { return Env("S2M_TEST_MONGO_URI", "mongodb://127.0.0.1:37017"); }
+std::string TargetBaseUri() { return EnvOr("S2M_TEST_MONGO_URI", "mongodb://127.0.0.1:37017"); }
+
+std::string Env(const char* name) { return EnvOr(name, ""); }
+
+std::string TlsDir() {
+  std::string dir = Env("S2M_TEST_TLS_DIR");
+  return dir.empty() ? SourceDir() + "/.work/tls" : dir;
+}
 
 std::string UniqueDatabase(const std::string& tag) { return "s2m_test_" + tag + "_" + std::to_string(getpid()); }
 
@@ -51,7 +58,7 @@ std::string ShellQuote(const std::string& text) {
 }
 
 CommandResult RunCli(const std::string& arguments) {
-  std::string binary = Env("S2M_BINARY", S2M_DEFAULT_BINARY);
+  std::string binary = EnvOr("S2M_BINARY", S2M_DEFAULT_BINARY);
   std::string command = ShellQuote(binary) + " " + arguments + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");

@@ -12,6 +12,11 @@ namespace sql2mongo::testing {
 
 // The target started by scripts/services (S2M_TEST_MONGO_URI), without a database: "mongodb://h:p".
 std::string TargetBaseUri();
+// An environment variable, or "" when unset.
+std::string Env(const char* name);
+// The test certificates of scripts/tls-certs: S2M_TEST_TLS_DIR (scripts/test), else their default folder.
+std::string TlsDir();
+
 // A database name unique to this test process and `tag`, so tests may run in parallel.
 std::string UniqueDatabase(const std::string& tag);
 // The repository root, for samples and mappings.
