@@ -491,7 +491,7 @@ void MysqlSource::AddCounts(const MysqlDecodeCounts& counts, const std::string& 
     spdlog::warn("source {}: table '{}': {} zero dates ('0000-00-00' or a zero month or day) read as null",
                  DisplayName(), table, counts.zero_dates);
   if (counts.unparsed_json > 0)
-    spdlog::warn("source {}: table '{}': {} JSON values libbson could not read were kept as strings", DisplayName(),
+    spdlog::warn("source {}: table '{}': {} JSON values that did not parse were kept as strings", DisplayName(),
                  table, counts.unparsed_json);
   if (counts.unparsed > 0)
     spdlog::warn("source {}: table '{}': {} values did not match their column type and were kept as strings",

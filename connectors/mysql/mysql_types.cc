@@ -1,5 +1,6 @@
 #include "mysql/mysql_types.h"
 #include "common/civil_date.h"
+#include "common/json_to_bson.h"
 
 #include <bson/bson.h>
 #include <fmt/format.h>
@@ -176,51 +177,6 @@ bool ParseMysqlDateTime(std::string_view text, DateTime* out, bool* is_zero) {
   return true;
 }
 
-bool ParseJsonValue(std::string_view json, Value* out) {
-  // libbson reads documents only; wrapping the text as {"v": ...} reads arrays and scalars too. A value
-  // that is not one JSON value (which a JSON column cannot hold) shows as a second key and is refused.
-  std::string wrapped;
-  wrapped.reserve(json.size() + 8);
-  wrapped.append("{\"v\": ").append(json).append("}");
-  bson_t doc;
-  bson_error_t error;
-  if (!bson_init_from_json(&doc, wrapped.data(), static_cast<ssize_t>(wrapped.size()), &error)) return false;
-  bson_iter_t it;
-  bool ok = bson_iter_init(&it, &doc) && bson_iter_next(&it) && std::string_view(bson_iter_key(&it)) == "v";
-  if (ok) {
-    bson_iter_t after = it;
-    ok = !bson_iter_next(&after);
-  }
-  if (ok) {
-    switch (bson_iter_type(&it)) {
-      case BSON_TYPE_DOCUMENT:
-      case BSON_TYPE_ARRAY: {
-        uint32_t length = 0;
-        const uint8_t* data = nullptr;
-        bool is_array = bson_iter_type(&it) == BSON_TYPE_ARRAY;
-        if (is_array) bson_iter_array(&it, &length, &data);
-        else bson_iter_document(&it, &length, &data);
-        *out = RawBson{std::vector<uint8_t>(data, data + length), is_array};
-        break;
-      }
-      case BSON_TYPE_UTF8: {
-        uint32_t length = 0;
-        const char* text = bson_iter_utf8(&it, &length);
-        *out = std::string(text, length);
-        break;
-      }
-      case BSON_TYPE_INT32: *out = bson_iter_int32(&it); break;
-      case BSON_TYPE_INT64: *out = bson_iter_int64(&it); break;
-      case BSON_TYPE_DOUBLE: *out = bson_iter_double(&it); break;
-      case BSON_TYPE_BOOL: *out = bson_iter_bool(&it); break;
-      case BSON_TYPE_NULL: *out = Null{}; break;
-      default: ok = false;  // an Extended JSON scalar ({"$oid": ...} at the top): keep the text
-    }
-  }
-  bson_destroy(&doc);
-  return ok;
-}
-
 Value DecodeMysqlValue(MysqlColumnKind kind, std::string_view text, MysqlDecodeCounts* counts) {
   switch (kind) {
     case MysqlColumnKind::kBool:
@@ -265,10 +221,11 @@ Value DecodeMysqlValue(MysqlColumnKind kind, std::string_view text, MysqlDecodeC
     case MysqlColumnKind::kBinary:
       return Binary{std::vector<uint8_t>(text.begin(), text.end()), 0};
     case MysqlColumnKind::kJson: {
-      Value value;
-      if (ParseJsonValue(text, &value)) return value;
-      ++counts->unparsed_json;
-      return std::string(text);
+      // The same rule as PostgreSQL's json / jsonb, so a JSON value gives the same BSON from either.
+      bool kept_as_text = false;
+      Value value = JsonTextToValue(text, &kept_as_text);
+      if (kept_as_text) ++counts->unparsed_json;
+      return value;
     }
     case MysqlColumnKind::kUuid:
       return UuidValue(text, counts);

@@ -27,7 +27,7 @@ enum class MysqlColumnKind {
   kDateTime,      // DATETIME / TIMESTAMP (the session time zone is UTC, so TIMESTAMP arrives in UTC)
   kTime,          // TIME: its text ("HH:MM:SS[.ffffff]", may be negative or above 24 h)
   kBinary,        // BINARY / VARBINARY / BLOB, geometry (WKB with the SRID in front)
-  kJson,          // JSON (MariaDB: LONGTEXT with a json_valid() check): parsed into BSON
+  kJson,          // JSON (MariaDB: LONGTEXT with a json_valid() check): JsonTextToValue
   kUuid,          // MariaDB UUID: Binary subtype 4
   kOther,         // anything else (INET6, types added later): text when valid UTF-8, else Binary
 };
@@ -42,7 +42,7 @@ const char* MysqlColumnKindName(MysqlColumnKind kind);
 // Counts what decoding changed on purpose, so a run can say so once instead of per value.
 struct MysqlDecodeCounts {
   uint64_t zero_dates = 0;     // '0000-00-00' and dates with a zero month or day -> Null
-  uint64_t unparsed_json = 0;  // JSON text libbson would not read -> kept as a string
+  uint64_t unparsed_json = 0;  // text JsonTextToValue kept as a string (common/json_to_bson.h)
   uint64_t unparsed = 0;       // other text that did not match its type -> kept as a string
 };
 
@@ -52,10 +52,6 @@ Value DecodeMysqlValue(MysqlColumnKind kind, std::string_view text, MysqlDecodeC
 // Parses MySQL's "YYYY-MM-DD[ HH:MM:SS[.ffffff]]". False for text that is not a date; true with
 // *is_zero set for zero dates and dates with a zero month or day, which have no instant.
 bool ParseMysqlDateTime(std::string_view text, DateTime* out, bool* is_zero);
-
-// JSON text -> Value: an object or array becomes RawBson, a scalar its own type. False when libbson
-// cannot read it.
-bool ParseJsonValue(std::string_view json, Value* out);
 
 // A SQL literal for `value` in a key filter: numbers printed exactly, strings through `escape` (the
 // connection's mysql_real_escape_string, which knows the charset and NO_BACKSLASH_ESCAPES) in quotes,

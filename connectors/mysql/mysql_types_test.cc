@@ -88,6 +88,24 @@ TEST(MysqlDecode, JsonDocumentsArraysAndScalars) {
   EXPECT_EQ(counts.unparsed_json, 1u);
 }
 
+TEST(MysqlDecode, JsonFollowsTheRuleEverySourceShares) {
+  // common/json_to_bson.h, as for PostgreSQL: keys literal (not Extended JSON), big integers exact.
+  MysqlDecodeCounts counts;
+  Value v = DecodeMysqlValue(MysqlColumnKind::kJson, R"({"$date": 0, "n": 9223372036854775808, "d": 1e400})", &counts);
+  ASSERT_TRUE(std::holds_alternative<RawBson>(v));
+  EXPECT_EQ(RawBsonToJson(std::get<RawBson>(v)),
+            R"({ "$date" : 0, "n" : { "$numberDecimal" : "9223372036854775808" }, )"
+            R"("d" : { "$numberDecimal" : "1E+400" } })");
+  EXPECT_EQ(DecodeMysqlValue(MysqlColumnKind::kJson, "18446744073709551616", &counts),
+            Value(Decimal{"18446744073709551616"}));
+  EXPECT_EQ(counts.unparsed_json, 0u);
+  EXPECT_EQ(counts.unparsed, 0u);
+  // A number no Decimal128 holds exactly keeps the whole text, counted like text that is not JSON.
+  std::string inexact = "[123456789012345678901234567890123456789]";
+  EXPECT_EQ(DecodeMysqlValue(MysqlColumnKind::kJson, inexact, &counts), Value(inexact));
+  EXPECT_EQ(counts.unparsed_json, 1u);
+}
+
 TEST(MysqlDecode, UuidIsBinarySubtype4) {
   Value v = Decode(MysqlColumnKind::kUuid, "123e4567-e89b-12d3-a456-426655440000");
   ASSERT_TRUE(std::holds_alternative<Binary>(v));

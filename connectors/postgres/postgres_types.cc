@@ -9,7 +9,7 @@
 #include <cstring>
 #include <limits>
 
-#include "postgres/postgres_json.h"
+#include "common/json_to_bson.h"
 #include "sql2mongo/document_builder.h"
 
 namespace sql2mongo {

@@ -169,7 +169,7 @@ TEST_F(PostgresTypes, JsonAndJsonbBecomeDocumentsWithLiteralKeys) {
   // "$oid" stays an ordinary key: the JSON is not read as Extended JSON. jsonb orders keys its own way.
   EXPECT_EQ(Json(0, "j"), R"({ "a" : [ 1, 2.5, { "b" : null } ], "s" : "x", "$oid" : "k" })");
   EXPECT_EQ(Json(0, "jb"), R"({ "a" : [ 1, 2.5, { "b" : null } ], "s" : "x", "$oid" : "k" })");
-  EXPECT_EQ(At(1, "j"), Value(int64_t{42}));  // a top-level scalar is that scalar
+  EXPECT_EQ(At(1, "j"), Value(int32_t{42}));  // a top-level scalar is that scalar, as narrow as nested ones
   EXPECT_EQ(Json(1, "jb"), "[  ]");
 }
 
