@@ -13,6 +13,15 @@
 
 namespace sql2mongo {
 
+// TLS, named as the mysql client's --ssl-mode names it. What each asks of Connector/C++ 1.1 (built on
+// MariaDB Connector/C here) is in ConnectMysql; docs/tls.md says what it checks.
+enum class MysqlSslMode {
+  kDisabled,        // plain TCP (the default without ssl-* options)
+  kRequired,        // TLS or no connection; the certificate is checked only when ssl-ca is given
+  kVerifyCa,        // TLS, the certificate chain checked against ssl-ca
+  kVerifyIdentity,  // VERIFY_CA, and the certificate must name the host connected to
+};
+
 // Where and as whom to connect, from "mysql://user[:password]@host[:port]/db[?options]".
 struct MysqlEndpoint {
   std::string host = "localhost";
@@ -23,6 +32,11 @@ struct MysqlEndpoint {
   std::string database;
   // ?snapshot=single: never take FLUSH TABLES WITH READ LOCK (see mysql_source.cc).
   bool allow_flush_lock = true;
+  // ?ssl-mode=...&ssl-ca=PATH&ssl-cert=PATH&ssl-key=PATH. Paths are not secrets and stay in messages.
+  MysqlSslMode ssl_mode = MysqlSslMode::kDisabled;
+  std::string ssl_ca;
+  std::string ssl_cert;  // a client certificate, for accounts that REQUIRE X509 or SUBJECT
+  std::string ssl_key;
   std::string display_name;  // the URI with any password removed
 };
 

@@ -1,6 +1,7 @@
 # The MariaDB source server (Debian mariadb-server 10.11) for the MySQL connector's tests and the demo:
 # a plain mariadbd process on 127.0.0.1:$MARIADB_PORT with its data under $WORK/mariadb, real password
-# authentication, and the Chinook sample loaded once.
+# authentication, and the Chinook sample loaded once. TLS is on with the test certificates of
+# scripts/tls-certs ($WORK/tls); plain TCP keeps working for clients that do not ask for TLS.
 # A services.d file defines <name>_start, <name>_stop, <name>_status and <name>_uris.
 mariadb_dir="$WORK/mariadb"
 mariadb_socket="$mariadb_dir/mysqld.sock"
@@ -9,6 +10,9 @@ mariadb_socket="$mariadb_dir/mysqld.sock"
 # with FLUSH TABLES WITH READ LOCK (see connectors/mysql/mysql_source.cc).
 mariadb_user="sql2mongo"
 mariadb_password="sql2mongo-test"
+# The same password, and also the client certificate of scripts/tls-certs (REQUIRE SUBJECT ... AND
+# ISSUER ...): the TLS tests log in with it to show that ssl-cert / ssl-key reach the server.
+mariadb_x509_user="sql2mongo_x509"
 
 mariadb_pid() {
   [ -f "$mariadb_dir/mariadbd.pid" ] && kill -0 "$(cat "$mariadb_dir/mariadbd.pid")" 2>/dev/null &&
@@ -19,7 +23,24 @@ mariadb_pid() {
 # password-less "normal" account created by mariadb-install-db that only the socket reaches).
 mariadb_root() { mariadb --no-defaults --socket="$mariadb_socket" --user=root "$@"; }
 
+# The certificates the server presents: made (idempotently) by scripts/tls-certs, read by mariadbd as
+# root, so they are used where they lie.
+mariadb_tls_dir="$WORK/tls"
+
+# True when the running server uses the test certificates. A server started before TLS was set up
+# (have_ssl DISABLED) or with other files restarts: ssl_cert and friends are read only at startup here
+# (FLUSH SSL reloads the files but cannot switch TLS on).
+mariadb_tls_current() {
+  [ "$(mariadb_root -N -e "SELECT CONCAT_WS('|', @@have_ssl, @@ssl_cert, @@ssl_key, @@ssl_ca)" 2>/dev/null)" = \
+    "YES|$mariadb_tls_dir/server.pem|$mariadb_tls_dir/server.key|$mariadb_tls_dir/ca.pem" ]
+}
+
 mariadb_start() {
+  "$ROOT/scripts/tls-certs" "$mariadb_tls_dir" || die "cannot make the test TLS certificates in $mariadb_tls_dir"
+  if mariadb_pid >/dev/null && port_open "$MARIADB_PORT" && ! mariadb_tls_current; then
+    log "restarting mariadb to switch TLS on"
+    mariadb_stop
+  fi
   if mariadb_pid >/dev/null && port_open "$MARIADB_PORT"; then
     log "mariadb already running on port $MARIADB_PORT"
   else
@@ -38,6 +59,8 @@ mariadb_start() {
       --pid-file="$mariadb_dir/mariadbd.pid" --log-error="$mariadb_dir/error.log" \
       --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
       --innodb-buffer-pool-size=256M --max-allowed-packet=64M \
+      --ssl-cert="$mariadb_tls_dir/server.pem" --ssl-key="$mariadb_tls_dir/server.key" \
+      --ssl-ca="$mariadb_tls_dir/ca.pem" \
       >"$mariadb_dir/server.log" 2>&1 </dev/null &
     local i
     for ((i = 0; i < 300; i++)); do
@@ -48,6 +71,8 @@ mariadb_start() {
       tail -n 20 "$mariadb_dir/error.log" >&2
       die "mariadb did not answer within 60 s (log: $mariadb_dir/error.log)"
     fi
+    mariadb_tls_current ||
+      { tail -n 20 "$mariadb_dir/error.log" >&2; die "mariadb started without TLS (log: $mariadb_dir/error.log)"; }
   fi
   mariadb_root <<SQL || die "cannot create the test account in mariadb"
 CREATE USER IF NOT EXISTS '$mariadb_user'@'127.0.0.1' IDENTIFIED BY '$mariadb_password';
@@ -55,6 +80,11 @@ CREATE USER IF NOT EXISTS '$mariadb_user'@'localhost' IDENTIFIED BY '$mariadb_pa
 GRANT ALL ON \`Chinook\`.* TO '$mariadb_user'@'127.0.0.1', '$mariadb_user'@'localhost';
 GRANT ALL ON \`s2m\\_test\\_%\`.* TO '$mariadb_user'@'127.0.0.1', '$mariadb_user'@'localhost';
 GRANT RELOAD ON *.* TO '$mariadb_user'@'127.0.0.1', '$mariadb_user'@'localhost';
+CREATE USER IF NOT EXISTS '$mariadb_x509_user'@'127.0.0.1', '$mariadb_x509_user'@'localhost';
+ALTER USER '$mariadb_x509_user'@'127.0.0.1', '$mariadb_x509_user'@'localhost' IDENTIFIED BY '$mariadb_password'
+  REQUIRE SUBJECT '/CN=sql2mongo-test' AND ISSUER '/CN=sql2mongo test CA';
+GRANT SELECT ON \`Chinook\`.* TO '$mariadb_x509_user'@'127.0.0.1', '$mariadb_x509_user'@'localhost';
+GRANT RELOAD ON *.* TO '$mariadb_x509_user'@'127.0.0.1', '$mariadb_x509_user'@'localhost';
 SQL
   local tracks
   tracks=$(mariadb_root -N -e "SELECT COUNT(*) FROM Chinook.Track WHERE INSTR(Name, CHAR(92)) > 0" 2>/dev/null || echo 0)

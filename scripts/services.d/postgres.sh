@@ -6,6 +6,8 @@
 # server listens on 127.0.0.1:$POSTGRES_PORT only; its unix socket sits in $WORK/postgres/run, where
 # the superuser (peer auth) loads the sample. TCP logins need a password (scram-sha-256): the role
 # `sql2mongo` / `sql2mongo-test` is a test-only credential, and owns the database `chinook`.
+# TLS is on (postgres_tls): the server presents $WORK/tls/server.pem (scripts/tls-certs) to clients that
+# ask for it, and plain TCP keeps working for those that do not.
 postgres_bin=/usr/lib/postgresql/15/bin
 postgres_dir="$WORK/postgres"
 # The postgres user must reach its data folder. When the work folder sits under a directory it cannot
@@ -53,6 +55,41 @@ host  all all 127.0.0.1/32 scram-sha-256
 EOF
 }
 
+# Makes the test certificates (scripts/tls-certs) and points the cluster at them; idempotent, so a
+# cluster made before TLS existed gets it too. Sets postgres_tls_changed=1 when a file had to be written
+# (a running server must reload).
+# - The key is copied into the data folder, owned by postgres with mode 600: the server refuses a key
+#   file others may read, and $WORK/tls keeps its files world-readable for the other servers.
+# - The settings live in their own file, included from postgresql.conf by one line added once.
+# - pg_hba.conf needs no change: a `host` line matches TCP connections with and without TLS alike
+#   (`hostssl` would match only TLS ones), so the existing line serves both.
+postgres_tls() {
+  local tls_dir="$WORK/tls" pair source target
+  postgres_tls_changed=""
+  "$ROOT/scripts/tls-certs" "$tls_dir" || die "cannot make the test TLS certificates in $tls_dir"
+  for pair in "server.pem:server.crt" "server.key:server.key"; do
+    source="$tls_dir/${pair%%:*}" target="$postgres_data/${pair##*:}"
+    if ! cmp -s "$source" "$target"; then
+      install -o postgres -g postgres -m 600 "$source" "$target"
+      postgres_tls_changed=1
+    fi
+  done
+  local conf="$postgres_data/sql2mongo-tls.conf"
+  local wanted="# Written by scripts/services.d/postgres.sh: TLS with the test certificates (scripts/tls-certs).
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'"
+  if [ "$(cat "$conf" 2>/dev/null)" != "$wanted" ]; then
+    printf '%s\n' "$wanted" >"$conf"
+    chown postgres:postgres "$conf"
+    postgres_tls_changed=1
+  fi
+  if ! grep -q "^include_if_exists = 'sql2mongo-tls.conf'" "$postgres_data/postgresql.conf"; then
+    printf "\ninclude_if_exists = 'sql2mongo-tls.conf'\n" >>"$postgres_data/postgresql.conf"
+    postgres_tls_changed=1
+  fi
+}
+
 postgres_load_chinook() {
   local loaded
   # Customer 54 lives in 'Edinburgh ' (with a blank): a copy without it was loaded from N'...' literals.
@@ -82,10 +119,27 @@ EOF
 postgres_start() {
   if postgres_running && port_open "$POSTGRES_PORT"; then
     log "postgres already running on port $POSTGRES_PORT"
+    # A server started before TLS was set up (or with other certificates) reloads: the ssl settings
+    # take effect on SIGHUP, no restart needed (PostgreSQL >= 10).
+    postgres_tls
+    if [ -n "$postgres_tls_changed" ] || [ "$(postgres_psql -d postgres -tAc 'SHOW ssl')" != on ]; then
+      log "reloading PostgreSQL to switch TLS on"
+      postgres_psql -d postgres -tAc 'SELECT pg_reload_conf()' >/dev/null
+      # The postmaster rereads its files on the signal, a moment after pg_reload_conf() returns.
+      sleep 0.3
+      local i
+      for ((i = 0; i < 50; i++)); do
+        [ "$(postgres_psql -d postgres -tAc 'SHOW ssl')" = on ] && break
+        sleep 0.1
+      done
+      [ "$(postgres_psql -d postgres -tAc 'SHOW ssl')" = on ] ||
+        { tail -n 20 "$postgres_dir/server.log" >&2; die "PostgreSQL did not switch TLS on (log: $postgres_dir/server.log)"; }
+    fi
   else
     port_open "$POSTGRES_PORT" && die "port $POSTGRES_PORT is taken by another program; set S2M_POSTGRES_PORT"
     [ -x "$postgres_bin/initdb" ] || die "PostgreSQL 15 is not installed ($postgres_bin); run scripts/setup first"
     postgres_init
+    postgres_tls
     mkdir -p "$postgres_socket_dir" && chown postgres:postgres "$postgres_socket_dir"
     log "starting PostgreSQL on 127.0.0.1:$POSTGRES_PORT"
     postgres_as_owner "$postgres_bin/pg_ctl" start -D "$postgres_data" -w -t 60 -l "$postgres_dir/server.log" \

@@ -18,7 +18,7 @@ std::string RedactUri(const std::string& uri) {
     }
   }
   // password=... in a query string (libpq and MySQL accept it there).
-  static const std::regex kQueryPassword(R"(([?&](password|pwd|passwd)=)[^&#]*)", std::regex::icase);
+  static const std::regex kQueryPassword(R"(([?&](password|pwd|passwd|sslpassword|tlscertificatekeyfilepassword)=)[^&#]*)", std::regex::icase);
   return std::regex_replace(out, kQueryPassword, "$1***");
 }
 

@@ -17,6 +17,11 @@ TEST(Redact, PasswordsNeverSurvive) {
   EXPECT_EQ(RedactUri("mongodb://u:se/cret@h:1/db"), "mongodb://u:***@h:1/db");
   EXPECT_EQ(RedactUri("mongodb://u:s#cr?et@h:1/db"), "mongodb://u:***@h:1/db");
   EXPECT_EQ(RedactUri("mongodb://u:p@ss@h:1/db"), "mongodb://u:***@h:1/db");
+  // Passphrases of client keys are passwords too; the certificate paths beside them are not secrets.
+  EXPECT_EQ(RedactUri("postgresql://u@h/db?sslmode=verify-full&sslrootcert=/ca.pem&sslpassword=k3y"),
+            "postgresql://u@h/db?sslmode=verify-full&sslrootcert=/ca.pem&sslpassword=***");
+  EXPECT_EQ(RedactUri("mongodb://h/db?tls=true&tlsCertificateKeyFile=/c.pem&tlsCertificateKeyFilePassword=k3y"),
+            "mongodb://h/db?tls=true&tlsCertificateKeyFile=/c.pem&tlsCertificateKeyFilePassword=***");
 }
 
 TEST(Uri, SchemeAndDatabase) {
