@@ -99,6 +99,10 @@ Result<MysqlTable> DescribeMysqlTable(sql::Connection* connection, const std::st
       bool is_json = json_columns.count(column.name) > 0;
       if (is_json) column.declared_type = "json";  // as the CREATE TABLE said, not MariaDB's LONGTEXT alias
       result.kinds.push_back(ClassifyMysqlColumn(data_type, column.declared_type, has_charset, is_json));
+      // MySQL stores no NaN, and its arrays (SET) are flat. BIGINT UNSIGNED values past 2^63-1 become
+      // Decimal128 too; the sink's value check catches those document by document.
+      column.yields.decimal = result.kinds.back() == MysqlColumnKind::kDecimal;
+      column.yields.array = result.kinds.back() == MysqlColumnKind::kSet;
       info.columns.push_back(std::move(column));
     }
 

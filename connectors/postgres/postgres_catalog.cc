@@ -140,6 +140,12 @@ Result<PgTable> DescribePgTable(PGconn* conn, const PgTableName& name, PgTypeCac
     uint32_t type_oid = Oid(columns.get(), row, 3);
     Result<PgColumnRead> read = types->Resolve(conn, type_oid);
     if (!read.ok()) return read.status().WithContext(fmt::format("column {}.{}", name.display, column.name));
+    PgValueKind value_kind = read->decoder.kind == PgValueKind::kArray ? read->decoder.element : read->decoder.kind;
+    column.yields.array = read->decoder.kind == PgValueKind::kArray;
+    column.yields.decimal = value_kind == PgValueKind::kNumeric;
+    column.yields.may_be_nan = value_kind == PgValueKind::kNumeric || value_kind == PgValueKind::kFloat4 ||
+                               value_kind == PgValueKind::kFloat8;
+    column.yields.may_nest = column.yields.array;  // int[] may hold '{{1,2},{3,4}}': dimensions are not declared
     table.info.columns.push_back(std::move(column));
     table.type_oids.push_back(type_oid);
     table.reads.push_back(*read);

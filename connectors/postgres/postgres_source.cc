@@ -129,6 +129,36 @@ class PostgresSource : public Source {
     return std::optional<std::pair<int64_t, int64_t>>(std::make_pair(low, high));
   }
 
+  // One EXISTS query: it stops at the first matching row, and reads the table once when none does.
+  Result<bool> ColumnHolds(const std::string& table, const std::string& column, ValueHazard hazard,
+                           const std::string& where) override {
+    S2M_ASSIGN_OR_RETURN(const PgTable* described, Describe(table));
+    int index = described->info.ColumnIndex(column);
+    if (index < 0)
+      return Status::Error(StatusCode::kNotFound, fmt::format("source {}: no column '{}' in table '{}'", DisplayName(),
+                                                              column, described->info.name));
+    const ColumnInfo& info = described->info.columns[index];
+    std::string quoted = QuotePgIdentifier(info.name);
+    std::string condition;
+    if (hazard == ValueHazard::kNestedArray) {
+      if (!info.yields.may_nest) return false;
+      condition = fmt::format("array_ndims({}) > 1", quoted);
+    } else {
+      if (!info.yields.may_be_nan) return false;
+      // 'NaN' = ANY(...) looks into every element of an array of any dimension.
+      condition = info.yields.array ? fmt::format("'NaN' = ANY({})", quoted) : fmt::format("{} = 'NaN'", quoted);
+    }
+    S2M_ASSIGN_OR_RETURN(PgLease lease, pool_->Acquire());
+    std::string what = fmt::format("source {}: looking for {} in '{}.{}'", DisplayName(),
+                                   hazard == ValueHazard::kNaN ? "NaN" : "nested arrays", described->info.name, info.name);
+    S2M_ASSIGN_OR_RETURN(PgResult found,
+                         ExecPostgres(lease.get(),
+                                      fmt::format("SELECT EXISTS (SELECT 1 FROM {} WHERE ({}){}{}{})", described->name.sql,
+                                                  condition, where.empty() ? "" : " AND (", where, where.empty() ? "" : ")"),
+                                      what));
+    return std::string(PQgetvalue(found.get(), 0, 0)) == "t";
+  }
+
   // The reader has a pool of its own (a pool serves one thread) whose connections all import this
   // source's exported snapshot; the exporting transaction stays open in this source's pool until
   // EndSnapshot, which the caller runs only after destroying its readers.

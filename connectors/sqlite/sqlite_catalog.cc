@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/handles.h"
+#include "sqlite/sqlite_types.h"
 
 namespace sql2mongo {
 namespace {
@@ -92,6 +93,8 @@ Result<TableInfo> DescribeSqliteTable(sqlite3* db, const std::string& table) {
     column.name = ColumnText(columns.get(), 1);
     column.declared_type = ColumnText(columns.get(), 2);
     column.nullable = sqlite3_column_int(columns.get(), 3) == 0;
+    // SQLite stores no NaN (it turns one into NULL), and has no arrays.
+    column.yields.decimal = ClassifySqliteDeclaredType(column.declared_type).kind == SqliteColumnKind::kDecimal;
     int pk_position = sqlite3_column_int(columns.get(), 5);
     if (pk_position > 0) primary_key.push_back({pk_position, column.name});
     info.columns.push_back(std::move(column));

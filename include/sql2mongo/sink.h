@@ -1,4 +1,4 @@
-// Where documents go. The MongoDB sink bulk-inserts; file sinks (dump, jsonl, null) come later.
+// Where documents go: the MongoDB sink bulk-inserts; the file sinks (dump, jsonl, null) write files.
 #pragma once
 
 #include <bson/bson.h>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sql2mongo/status.h"
+#include "sql2mongo/target_info.h"
 
 namespace sql2mongo {
 
@@ -32,6 +33,13 @@ class Sink {
  public:
   virtual ~Sink() = default;
   virtual std::string DisplayName() const = 0;  // password removed
+  // Who the target is and what it can store, learned when the sink was opened (the file sinks store
+  // every value). A run checks its plan against it before the first write, and Write refuses, without
+  // sending it, a document holding a value the target cannot store.
+  virtual const TargetInfo& Target() const {
+    static const TargetInfo kFiles{.product = "files", .support_source = "files hold every BSON value"};
+    return kFiles;
+  }
   // Checks the target answers and readies the collections; drop=true replaces them.
   virtual Status Prepare(const std::vector<std::string>& collections, bool drop) = 0;
   // Writes the documents; thread-safe (sinks serialize or pool internally). A document the target

@@ -12,10 +12,26 @@
 
 namespace sql2mongo {
 
+// What a connector makes of a column's values when the mapping leaves "type" to auto, as far as the
+// catalog tells: a plan is checked against what the target can store before any row is read.
+struct ValueTraits {
+  bool decimal = false;     // values (or array elements) become Decimal128: NUMERIC, DECIMAL
+  bool may_be_nan = false;  // the column can hold NaN (PostgreSQL float4, float8, numeric)
+  bool array = false;       // values are arrays (PostgreSQL arrays, MySQL SET)
+  bool may_nest = false;    // ... which may have more than one dimension (PostgreSQL arrays)
+};
+
 struct ColumnInfo {
   std::string name;
   std::string declared_type;  // as the database spells it, e.g. "NVARCHAR(40)", "NUMERIC(10,2)"
   bool nullable = true;
+  ValueTraits yields;
+};
+
+// Values a column may hold that some targets cannot store, found by looking at the data.
+enum class ValueHazard {
+  kNaN,          // a NaN (also inside an array)
+  kNestedArray,  // an array of more than one dimension
 };
 
 struct ForeignKey {
@@ -107,6 +123,13 @@ class Source {
   virtual Result<std::optional<std::pair<int64_t, int64_t>>> IntegerKeyBounds(const std::string& table,
                                                                                const std::string& column) {
     return Status::Error(StatusCode::kUnsupported, "key bounds are not supported by " + DisplayName());
+  }
+  // Whether some row of `table` that satisfies `where` (the mapping's SQL condition, may be empty)
+  // holds `hazard` in `column`, for columns whose ValueTraits say they can (may_be_nan, may_nest).
+  // kUnsupported on sources that cannot tell; the caller then assumes it may.
+  virtual Result<bool> ColumnHolds(const std::string& table, const std::string& column, ValueHazard hazard,
+                                   const std::string& where) {
+    return Status::Error(StatusCode::kUnsupported, "value probes are not supported by " + DisplayName());
   }
   // Another reader that sees exactly this source's snapshot, to be used by another thread (each reader
   // by one thread at a time). Call after BeginSnapshot; its snapshot ends when it is destroyed, and it

@@ -15,6 +15,7 @@
 #include "sql2mongo/mapping.h"
 #include "sql2mongo/pipeline.h"
 #include "sql2mongo/plan.h"
+#include "sql2mongo/target_check.h"
 
 namespace sql2mongo {
 
@@ -76,6 +77,14 @@ int RunCommand(const RunArguments& arguments) {
   sink_options.writers = arguments.writers;
   Result<std::unique_ptr<Sink>> sink = OpenSink(mapping->target_uri, sink_options);
   if (!sink.ok()) return report(sink.status());
+  const TargetInfo& target = (*sink)->Target();
+  if (target.product != "files") spdlog::info("{}", target.Describe((*sink)->DisplayName()));
+  // Before anything is written (and before --drop): a value the target cannot store stops the run here,
+  // every such field at once, instead of part of a collection and a lost connection later.
+  Result<std::vector<TargetFinding>> findings = CheckPlanAgainstTarget(plan.value(), **source, target);
+  if (!findings.ok()) return report(findings.status());
+  if (!findings->empty())
+    return report(TargetFindingsError(findings.value(), target, (*sink)->DisplayName()));
 
   RunOptions options;
   options.batch_size = arguments.batch_size;
@@ -90,7 +99,9 @@ int RunCommand(const RunArguments& arguments) {
                              ? std::filesystem::path(arguments.mapping_file).stem().string() + ".rejects.jsonl"
                              : arguments.rejects_file;
   std::error_code ignored;
-  std::filesystem::remove(options.rejects_file, ignored);  // a file from an earlier run would mislead
+  // A file from an earlier run would mislead; anything else (/dev/null, a pipe) is left as it is.
+  if (std::filesystem::is_regular_file(options.rejects_file, ignored))
+    std::filesystem::remove(options.rejects_file, ignored);
   spdlog::info("{} -> {}", (*source)->DisplayName(), (*sink)->DisplayName());
   RunSummary summary = RunPlan(plan.value(), **source, **sink, options);
   fmt::print("{}", FormatSummary(summary));

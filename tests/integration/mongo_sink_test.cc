@@ -1,6 +1,17 @@
 // The MongoDB sink against the real target: what is written is read back as BSON, type by type.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <thread>
+
 #include "sql2mongo/document_builder.h"
 #include "sql2mongo/sink.h"
 #include "support/test_support.h"
@@ -15,31 +26,113 @@ BsonPtr Doc(int32_t id, const Value& value) {
   return doc;
 }
 
-class MongoSinkTest : public ::testing::Test {
+// A TCP forwarder on loopback between the sink and the real server, which the test can cut: what a
+// server that stops, or drops the connection, looks like from the sink's side.
+class CuttableProxy {
+ public:
+  explicit CuttableProxy(int server_port) : server_port_(server_port) {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    listen(listener_, 16);
+    socklen_t length = sizeof address;
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] { Accept(); });
+  }
+  ~CuttableProxy() {
+    Cut();
+    acceptor_.join();
+    for (auto& pump : pumps_) pump.join();
+    for (int fd : sockets_) close(fd);
+  }
+  int port() const { return port_; }
+  // Closes every connection and stops accepting new ones.
+  void Cut() {
+    std::lock_guard lock(mutex_);
+    if (cut_) return;
+    cut_ = true;
+    shutdown(listener_, SHUT_RDWR);
+    close(listener_);
+    for (int fd : sockets_) shutdown(fd, SHUT_RDWR);
+  }
+
+ private:
+  void Accept() {
+    while (true) {
+      int client = accept(listener_, nullptr, nullptr);
+      if (client < 0) return;
+      int server = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      address.sin_port = htons(static_cast<uint16_t>(server_port_));
+      connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address);
+      std::lock_guard lock(mutex_);
+      if (cut_) {
+        close(client);
+        close(server);
+        return;
+      }
+      sockets_.push_back(client);
+      sockets_.push_back(server);
+      pumps_.emplace_back([=] { Pump(client, server); });
+      pumps_.emplace_back([=] { Pump(server, client); });
+    }
+  }
+  static void Pump(int from, int to) {
+    char buffer[65536];
+    ssize_t n;
+    while ((n = recv(from, buffer, sizeof buffer, 0)) > 0) {
+      if (send(to, buffer, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
+    }
+    shutdown(to, SHUT_RDWR);
+  }
+
+  int server_port_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread acceptor_;
+  std::mutex mutex_;
+  bool cut_ = false;
+  std::vector<int> sockets_;
+  std::vector<std::thread> pumps_;
+};
+
+class MongoSinkTest : public TargetTest {
  protected:
   void SetUp() override {
+    TargetTest::SetUp();
+    if (IsSkipped()) return;
     database_ = UniqueDatabase("sink");
     auto sink = OpenSink(TargetBaseUri() + "/" + database_);
     ASSERT_TRUE(sink.ok()) << sink.status().message();
     sink_ = std::move(sink).value();
     ASSERT_TRUE(sink_->Prepare({"values"}, /*drop=*/true).ok());
   }
-  void TearDown() override { DropDatabase(database_); }
+  void TearDown() override {
+    if (!database_.empty()) DropDatabase(database_);
+    TargetTest::TearDown();
+  }
 
   std::string database_;
   std::unique_ptr<Sink> sink_;
 };
+S2M_ON_EVERY_TARGET(MongoSinkTest);
 
-TEST_F(MongoSinkTest, EveryValueTypeReadsBackAsTheSameBson) {
+TEST_P(MongoSinkTest, EveryValueTypeReadsBackAsTheSameBson) {
   std::vector<BsonPtr> docs;
-  docs.push_back(Doc(1, Value(Decimal{"12345678901234567890.123456789012"})));  // 32 digits, exact
-  docs.push_back(Doc(2, Value(int64_t{9223372036854775807})));
-  docs.push_back(Doc(3, Value(std::string("Gonçalves ✓"))));
-  docs.push_back(Doc(4, Value(DateTime{1234567890123})));
-  docs.push_back(Doc(5, Value(Binary{{0, 1, 2, 255}, 0})));
-  docs.push_back(Doc(6, Value(true)));
-  docs.push_back(Doc(7, Value(Null{})));
-  docs.push_back(Doc(8, Value(-0.0)));
+  docs.push_back(Doc(1, Value(int64_t{9223372036854775807})));
+  docs.push_back(Doc(2, Value(std::string("Gonçalves ✓"))));
+  docs.push_back(Doc(3, Value(DateTime{1234567890123})));
+  docs.push_back(Doc(4, Value(Binary{{0, 1, 2, 255}, 0})));
+  docs.push_back(Doc(5, Value(true)));
+  docs.push_back(Doc(6, Value(Null{})));
+  docs.push_back(Doc(7, Value(-0.0)));
+  docs.push_back(Doc(8, Value(1.5e300)));
   auto outcome = sink_->Write("values", docs);
   ASSERT_TRUE(outcome.ok()) << outcome.status().message();
   EXPECT_EQ(outcome->written, 8u);
@@ -47,31 +140,136 @@ TEST_F(MongoSinkTest, EveryValueTypeReadsBackAsTheSameBson) {
 
   auto back = FindDocuments(database_, "values");
   ASSERT_EQ(back.size(), 8u);
-  EXPECT_EQ(DecimalText(back[0].get(), "v"), "12345678901234567890.123456789012");
-  EXPECT_EQ(Integer(back[1].get(), "v"), INT64_MAX);
-  bson_iter_t v = Field(back[1].get(), "v");
+  EXPECT_EQ(Integer(back[0].get(), "v"), INT64_MAX);
+  bson_iter_t v = Field(back[0].get(), "v");
   EXPECT_TRUE(BSON_ITER_HOLDS_INT64(&v));
-  EXPECT_EQ(Utf8(back[2].get(), "v"), "Gonçalves ✓");
-  v = Field(back[3].get(), "v");
+  EXPECT_EQ(Utf8(back[1].get(), "v"), "Gonçalves ✓");
+  v = Field(back[2].get(), "v");
   ASSERT_TRUE(BSON_ITER_HOLDS_DATE_TIME(&v));
   EXPECT_EQ(bson_iter_date_time(&v), 1234567890123);
-  v = Field(back[4].get(), "v");
+  v = Field(back[3].get(), "v");
   ASSERT_TRUE(BSON_ITER_HOLDS_BINARY(&v));
   uint32_t length;
   const uint8_t* bytes;
   bson_subtype_t subtype;
   bson_iter_binary(&v, &subtype, &length, &bytes);
   EXPECT_EQ(std::vector<uint8_t>(bytes, bytes + length), (std::vector<uint8_t>{0, 1, 2, 255}));
-  v = Field(back[5].get(), "v");
+  v = Field(back[4].get(), "v");
   EXPECT_TRUE(BSON_ITER_HOLDS_BOOL(&v) && bson_iter_bool(&v));
-  v = Field(back[6].get(), "v");
+  v = Field(back[5].get(), "v");
   EXPECT_TRUE(BSON_ITER_HOLDS_NULL(&v));
-  v = Field(back[7].get(), "v");
+  v = Field(back[6].get(), "v");
   ASSERT_TRUE(BSON_ITER_HOLDS_DOUBLE(&v));
   EXPECT_EQ(bson_iter_double(&v), 0.0);
+  v = Field(back[7].get(), "v");
+  ASSERT_TRUE(BSON_ITER_HOLDS_DOUBLE(&v));
+  EXPECT_EQ(bson_iter_double(&v), 1.5e300);
 }
 
-TEST_F(MongoSinkTest, RefusedDocumentsAreReportedByTheirPositionInTheBatch) {
+TEST_P(MongoSinkTest, Decimal128KeepsEveryDigit) {
+  S2M_REQUIRE_TARGET_STORES(decimal128);
+  std::vector<BsonPtr> docs;
+  docs.push_back(Doc(1, Value(Decimal{"12345678901234567890.123456789012"})));  // 32 digits, exact
+  docs.push_back(Doc(2, Value(Decimal{"-0.000001"})));
+  auto outcome = sink_->Write("values", docs);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().message();
+  EXPECT_EQ(outcome->written, 2u);
+  auto back = FindDocuments(database_, "values");
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(DecimalText(back[0].get(), "v"), "12345678901234567890.123456789012");
+  EXPECT_EQ(DecimalText(back[1].get(), "v"), "-0.000001");
+}
+
+// A document with a value the server cannot store is never sent (FerretDB v1 would close the
+// connection), is refused with the field and the reason, and the rest of the batch is written.
+TEST_P(MongoSinkTest, ValuesTheServerCannotStoreAreRefusedBeforeSending) {
+  auto with_json = [](int32_t id, const char* json) {
+    BsonPtr doc(bson_new());
+    BSON_APPEND_INT32(doc.get(), "_id", id);
+    bson_error_t error;
+    BsonPtr inner(bson_new_from_json(reinterpret_cast<const uint8_t*>(json), -1, &error));
+    EXPECT_TRUE(inner) << error.message;
+    BSON_APPEND_DOCUMENT(doc.get(), "v", inner.get());
+    return doc;
+  };
+  std::vector<BsonPtr> docs;
+  docs.push_back(Doc(1, Value(int32_t{1})));
+  docs.push_back(Doc(2, Value(Decimal{"1.5"})));
+  docs.push_back(Doc(3, Value(std::nan(""))));
+  docs.push_back(with_json(4, R"({"grid": [[1, 2], [3, 4]]})"));
+  BsonPtr dotted(bson_new());
+  BSON_APPEND_INT32(dotted.get(), "_id", 5);
+  BSON_APPEND_INT32(dotted.get(), "a.b", 1);
+  docs.push_back(std::move(dotted));
+  BsonPtr dollar(bson_new());
+  BSON_APPEND_INT32(dollar.get(), "_id", 6);
+  bson_t inner;
+  BSON_APPEND_DOCUMENT_BEGIN(dollar.get(), "v", &inner);
+  BSON_APPEND_INT32(&inner, "$weird", 1);
+  bson_append_document_end(dollar.get(), &inner);
+  docs.push_back(std::move(dollar));
+  docs.push_back(Doc(7, Value(int32_t{7})));
+
+  // What each document needs, in order; what the server cannot store must come back refused.
+  const ValueSupport& stores = server().stores;
+  std::vector<std::pair<bool, std::string>> expected = {
+      {true, ""},
+      {stores.decimal128, "Decimal128 at 'v'"},
+      {stores.nan, "NaN at 'v'"},
+      {stores.nested_arrays, "an array inside an array at 'v.grid.0'"},
+      {stores.dotted_keys, "the key 'a.b'"},
+      {stores.dollar_keys, "the key '$weird'"},
+      {true, ""}};
+  auto outcome = sink_->Write("values", docs);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().message();
+  size_t storable = 0;
+  std::map<size_t, std::string> refused;
+  for (const auto& refusal : outcome->refused) refused[refusal.index] = refusal.reason;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (expected[i].first) {
+      ++storable;
+      EXPECT_EQ(refused.count(i), 0u) << "document " << i + 1 << " refused: " << refused[i];
+    } else {
+      ASSERT_EQ(refused.count(i), 1u) << "document " << i + 1 << " was sent";
+      EXPECT_NE(refused[i].find("not sent: " + expected[i].second), std::string::npos) << refused[i];
+      EXPECT_NE(refused[i].find("FerretDB v1"), std::string::npos) << refused[i];
+    }
+  }
+  EXPECT_EQ(outcome->written, storable);
+  EXPECT_EQ(CountDocuments(database_, "values"), static_cast<int64_t>(storable));
+  // The connection is still good: the next batch is written.
+  std::vector<BsonPtr> more;
+  more.push_back(Doc(8, Value(int32_t{8})));
+  auto next = sink_->Write("values", more);
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_EQ(next->written, 1u);
+}
+
+// What the sink learns from the server matches what the server is known to store.
+TEST_P(MongoSinkTest, TheSinkKnowsWhoTheTargetIsAndWhatItStores) {
+  const TargetInfo& target = sink_->Target();
+  const ValueSupport& expected = server().stores;
+  EXPECT_EQ(target.supports.decimal128, expected.decimal128);
+  EXPECT_EQ(target.supports.nan, expected.nan);
+  EXPECT_EQ(target.supports.nested_arrays, expected.nested_arrays);
+  EXPECT_EQ(target.supports.dotted_keys, expected.dotted_keys);
+  EXPECT_EQ(target.supports.dollar_keys, expected.dollar_keys);
+  EXPECT_EQ(target.max_document_bytes, 16 * 1024 * 1024);
+  if (server().name == "ferretdb") {
+    EXPECT_EQ(target.product, "FerretDB");
+    EXPECT_EQ(target.version, "v1.24.1");
+    EXPECT_EQ(target.reported_version.rfind("7.0.", 0), 0u) << target.reported_version;
+    EXPECT_EQ(target.max_wire_version, 21);
+  } else {
+    EXPECT_EQ(target.product, "MongoDB");
+    EXPECT_EQ(target.max_wire_version, 8);  // mongo-java-server speaks MongoDB 4.2's protocol
+  }
+  std::string line = target.Describe(sink_->DisplayName());
+  EXPECT_NE(line.find(target.Name()), std::string::npos) << line;
+  EXPECT_NE(line.find("wire version"), std::string::npos) << line;
+}
+
+TEST_P(MongoSinkTest, RefusedDocumentsAreReportedByTheirPositionInTheBatch) {
   std::vector<BsonPtr> docs;
   docs.push_back(Doc(1, Value(int32_t{1})));
   docs.push_back(Doc(2, Value(int32_t{2})));
@@ -86,7 +284,31 @@ TEST_F(MongoSinkTest, RefusedDocumentsAreReportedByTheirPositionInTheBatch) {
   EXPECT_EQ(CountDocuments(database_, "values"), 3);
 }
 
-TEST_F(MongoSinkTest, DropReplacesTheCollection) {
+TEST_P(MongoSinkTest, ALostConnectionNamesTheCollectionWhatWasAcknowledgedAndTheLikelyCause) {
+  int port = std::stoi(TargetBaseUri().substr(TargetBaseUri().rfind(':') + 1));
+  CuttableProxy proxy(port);
+  auto sink = OpenSink("mongodb://127.0.0.1:" + std::to_string(proxy.port()) + "/" + database_ +
+                       "?serverSelectionTimeoutMS=2000&socketTimeoutMS=2000");
+  ASSERT_TRUE(sink.ok()) << sink.status().message();
+  std::vector<BsonPtr> first;
+  for (int32_t id = 1; id <= 3; ++id) first.push_back(Doc(id, Value(id)));
+  auto written = (*sink)->Write("values", first);
+  ASSERT_TRUE(written.ok()) << written.status().message();
+  EXPECT_EQ(written->written, 3u);
+
+  proxy.Cut();
+  std::vector<BsonPtr> second;
+  second.push_back(Doc(4, Value(int32_t{4})));
+  auto lost = (*sink)->Write("values", second);
+  ASSERT_FALSE(lost.ok());
+  const std::string& message = lost.status().message();
+  EXPECT_NE(message.find("writing collection 'values' failed"), std::string::npos) << message;
+  EXPECT_NE(message.find("after 3 documents of it were acknowledged"), std::string::npos) << message;
+  EXPECT_NE(message.find("the connection was lost. Likely causes: the server stopped"), std::string::npos) << message;
+  EXPECT_EQ(CountDocuments(database_, "values"), 3);
+}
+
+TEST_P(MongoSinkTest, DropReplacesTheCollection) {
   std::vector<BsonPtr> docs;
   docs.push_back(Doc(1, Value(int32_t{1})));
   ASSERT_TRUE(sink_->Write("values", docs).ok());

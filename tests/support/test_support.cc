@@ -6,11 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "sink/mongo/mongo_connection.h"
 
@@ -22,24 +24,77 @@ std::string EnvOr(const char* name, const std::string& fallback) {
   return value && *value ? value : fallback;
 }
 
-MongoClient& Client() {
-  static MongoClient client = [] {
+const TargetServer* current_target = nullptr;
+
+// One client per server URI, kept for the process (a test process runs one case).
+mongoc_client_t* ClientAt(const std::string& uri) {
+  static std::map<std::string, MongoClient> clients;
+  auto found = clients.find(uri);
+  if (found == clients.end()) {
     EnsureMongocInitialized();
-    std::string uri = TargetBaseUri() + "/?serverSelectionTimeoutMS=3000";
-    return MongoClient(mongoc_client_new(uri.c_str()));
-  }();
-  return client;
+    mongoc_uri_t* parsed = mongoc_uri_new(uri.c_str());
+    if (!parsed) {
+      ADD_FAILURE() << "not a MongoDB URI: " << uri;
+      std::abort();  // every caller needs a client; nothing sensible can follow
+    }
+    mongoc_uri_set_option_as_int32(parsed, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 3000);
+    found = clients.emplace(uri, MongoClient(mongoc_client_new_from_uri(parsed))).first;
+    mongoc_uri_destroy(parsed);
+  }
+  return found->second.get();
 }
 
-}  // namespace
+mongoc_client_t* Client() { return ClientAt(TargetBaseUri()); }
 
-std::string TargetBaseUri() { return EnvOr("S2M_TEST_MONGO_URI", "mongodb://127.0.0.1:37017"); }
+// "mongodb://h:p" and "mongodb://h:p/?x=y" alike: libmongoc wants the '/' before options.
+std::string ClientUri(const std::string& uri) { return uri.find('/', 10) == std::string::npos ? uri + "/" : uri; }
+
+}  // namespace
 
 std::string Env(const char* name) { return EnvOr(name, ""); }
 
 std::string TlsDir() {
   std::string dir = Env("S2M_TEST_TLS_DIR");
   return dir.empty() ? SourceDir() + "/.work/tls" : dir;
+}
+
+const std::vector<TargetServer>& TargetServers() {
+  static const std::vector<TargetServer> servers = [] {
+    std::vector<TargetServer> list;
+    TargetServer ferretdb;
+    ferretdb.name = "ferretdb";
+    ferretdb.base_uri = EnvOr("S2M_TEST_FERRETDB_URI", "");
+    ferretdb.unavailable = EnvOr("S2M_TEST_FERRETDB_UNAVAILABLE", "");
+    if (ferretdb.base_uri.empty() && ferretdb.unavailable.empty())
+      ferretdb.unavailable = "S2M_TEST_FERRETDB_URI is not set; scripts/test starts FerretDB and sets it";
+    // Tried on FerretDB v1.24.1: it closes the connection on Decimal128 and NaN and refuses nested arrays
+    // and keys with '.' or a leading '$' (code 2).
+    ferretdb.stores = ValueSupport{.decimal128 = false, .nan = false, .nested_arrays = false,
+                                   .dotted_keys = false, .dollar_keys = false};
+    list.push_back(ferretdb);
+    TargetServer mongo_java;
+    mongo_java.name = "mongo_java";
+    mongo_java.base_uri = EnvOr("S2M_TEST_MONGO_JAVA_URI", "mongodb://127.0.0.1:37017");
+    list.push_back(mongo_java);  // stores every BSON value
+    return list;
+  }();
+  return servers;
+}
+
+void PrintTo(const TargetServer& server, std::ostream* out) { *out << server.name; }
+
+std::string TargetServerName(const ::testing::TestParamInfo<TargetServer>& info) { return info.param.name; }
+
+void TargetTest::TearDown() { current_target = nullptr; }
+
+void TargetTest::SetUp() {
+  current_target = &GetParam();
+  if (!GetParam().unavailable.empty()) GTEST_SKIP() << GetParam().name << " is not available: " << GetParam().unavailable;
+}
+
+std::string TargetBaseUri() {
+  EXPECT_NE(current_target, nullptr) << "TargetBaseUri() outside a TargetTest";
+  return current_target ? current_target->base_uri : TargetServers().back().base_uri;
 }
 
 std::string UniqueDatabase(const std::string& tag) { return "s2m_test_" + tag + "_" + std::to_string(getpid()); }
@@ -101,7 +156,7 @@ std::vector<BsonPtr> FindDocuments(const std::string& database, const std::strin
   BsonPtr options(bson_new());
   BsonPtr sort(bson_new_from_json(reinterpret_cast<const uint8_t*>(sort_json.data()), -1, &error));
   BSON_APPEND_DOCUMENT(options.get(), "sort", sort.get());
-  MongoCollection coll(mongoc_client_get_collection(Client().get(), database.c_str(), collection.c_str()));
+  MongoCollection coll(mongoc_client_get_collection(Client(), database.c_str(), collection.c_str()));
   MongoCursor cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), options.get(), nullptr));
   std::vector<BsonPtr> docs;
   const bson_t* doc;
@@ -111,7 +166,7 @@ std::vector<BsonPtr> FindDocuments(const std::string& database, const std::strin
 }
 
 int64_t CountDocuments(const std::string& database, const std::string& collection) {
-  MongoCollection coll(mongoc_client_get_collection(Client().get(), database.c_str(), collection.c_str()));
+  MongoCollection coll(mongoc_client_get_collection(Client(), database.c_str(), collection.c_str()));
   bson_error_t error;
   ScopedBson filter;
   int64_t n = mongoc_collection_count_documents(coll.get(), filter.get(), nullptr, nullptr, nullptr, &error);
@@ -119,8 +174,58 @@ int64_t CountDocuments(const std::string& database, const std::string& collectio
   return n;
 }
 
+void InsertDocument(const std::string& database, const std::string& collection, const std::string& json) {
+  bson_error_t error;
+  BsonPtr doc(bson_new_from_json(reinterpret_cast<const uint8_t*>(json.data()), -1, &error));
+  ASSERT_TRUE(doc) << error.message;
+  MongoCollection coll(mongoc_client_get_collection(Client(), database.c_str(), collection.c_str()));
+  ASSERT_TRUE(mongoc_collection_insert_one(coll.get(), doc.get(), nullptr, nullptr, &error)) << error.message;
+}
+
+std::vector<std::string> CollectionNames(const std::string& database) {
+  mongoc_database_t* db = mongoc_client_get_database(Client(), database.c_str());
+  bson_error_t error;
+  char** names = mongoc_database_get_collection_names_with_opts(db, nullptr, &error);
+  std::vector<std::string> out;
+  EXPECT_NE(names, nullptr) << error.message;
+  for (char** name = names; name && *name; ++name) out.push_back(*name);
+  bson_strfreev(names);
+  mongoc_database_destroy(db);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<BsonPtr> FindDocumentsAt(const std::string& uri, const std::string& database, const std::string& collection,
+                                     const std::string& filter_json) {
+  bson_error_t error;
+  BsonPtr filter(bson_new_from_json(reinterpret_cast<const uint8_t*>(filter_json.data()), -1, &error));
+  EXPECT_TRUE(filter) << error.message;
+  MongoCollection coll(mongoc_client_get_collection(ClientAt(ClientUri(uri)), database.c_str(), collection.c_str()));
+  MongoCursor cursor(mongoc_collection_find_with_opts(coll.get(), filter.get(), nullptr, nullptr));
+  std::vector<BsonPtr> docs;
+  const bson_t* doc;
+  while (mongoc_cursor_next(cursor.get(), &doc)) docs.emplace_back(bson_copy(doc));
+  EXPECT_FALSE(mongoc_cursor_error(cursor.get(), &error)) << error.message;
+  return docs;
+}
+
+int64_t CountDocumentsAt(const std::string& uri, const std::string& database, const std::string& collection) {
+  MongoCollection coll(mongoc_client_get_collection(ClientAt(ClientUri(uri)), database.c_str(), collection.c_str()));
+  bson_error_t error;
+  ScopedBson filter;
+  int64_t n = mongoc_collection_count_documents(coll.get(), filter.get(), nullptr, nullptr, nullptr, &error);
+  EXPECT_GE(n, 0) << error.message;
+  return n;
+}
+
+void DropDatabaseAt(const std::string& uri, const std::string& database) {
+  mongoc_database_t* db = mongoc_client_get_database(ClientAt(ClientUri(uri)), database.c_str());
+  mongoc_database_drop(db, nullptr);
+  mongoc_database_destroy(db);
+}
+
 void DropDatabase(const std::string& database) {
-  mongoc_database_t* db = mongoc_client_get_database(Client().get(), database.c_str());
+  mongoc_database_t* db = mongoc_client_get_database(Client(), database.c_str());
   mongoc_database_drop(db, nullptr);
   mongoc_database_destroy(db);
 }

@@ -2,15 +2,56 @@
 #pragma once
 
 #include <bson/bson.h>
+#include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "common/handles.h"
+#include "sql2mongo/target_info.h"
 
 namespace sql2mongo::testing {
 
-// The target started by scripts/services (S2M_TEST_MONGO_URI), without a database: "mongodb://h:p".
+// A MongoDB-compatible server the live tests write to; scripts/services starts both and exports their
+// URIs (S2M_TEST_FERRETDB_URI, S2M_TEST_MONGO_JAVA_URI).
+struct TargetServer {
+  std::string name;         // "ferretdb", "mongo_java": the suffix of each case's name in ctest's output
+  std::string base_uri;     // without a database: "mongodb://127.0.0.1:37018"
+  std::string unavailable;  // why the server is not there; its cases are then reported as skipped
+  // What it stores, from its documentation and our own trials (not from sql2mongo's detection, which
+  // a test checks against this).
+  ValueSupport stores;
+};
+const std::vector<TargetServer>& TargetServers();
+// Prints the server's name only, so ctest's case names stay readable.
+void PrintTo(const TargetServer& server, std::ostream* out);
+std::string TargetServerName(const ::testing::TestParamInfo<TargetServer>& info);
+
+// The fixture of every test that writes to a target: each TEST_P case runs once per server, and is
+// reported as skipped, with the reason, where the server could not be started. A derived SetUp calls
+// TargetTest::SetUp() first and returns when IsSkipped().
+class TargetTest : public ::testing::TestWithParam<TargetServer> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  const TargetServer& server() const { return GetParam(); }
+};
+
+// Runs a TargetTest suite on every target server.
+#define S2M_ON_EVERY_TARGET(suite) \
+  INSTANTIATE_TEST_SUITE_P(Targets, suite, ::testing::ValuesIn(::sql2mongo::testing::TargetServers()), \
+                           ::sql2mongo::testing::TargetServerName)
+
+// Skips the case, naming what is missing, on a server that cannot store `capability` (a ValueSupport
+// member): for tests whose subject is such a value. Tests of what a run does on such a server are
+// written separately and run there.
+#define S2M_REQUIRE_TARGET_STORES(capability)                                                        \
+  do {                                                                                               \
+    if (!GetParam().stores.capability)                                                               \
+      GTEST_SKIP() << GetParam().name << " cannot store " #capability "; this case needs a server that does"; \
+  } while (0)
+
+// The current test's target server (set by TargetTest::SetUp), without a database: "mongodb://h:p".
 std::string TargetBaseUri();
 // An environment variable, or "" when unset.
 std::string Env(const char* name);
@@ -41,7 +82,17 @@ std::string MakeSqliteDatabase(const std::string& name, const std::string& sql);
 std::vector<BsonPtr> FindDocuments(const std::string& database, const std::string& collection,
                                    const std::string& filter_json = "{}", const std::string& sort_json = "{\"_id\": 1}");
 int64_t CountDocuments(const std::string& database, const std::string& collection);
+// Inserts one document given as (relaxed) Extended JSON; fails the test when the server refuses it.
+void InsertDocument(const std::string& database, const std::string& collection, const std::string& json);
+// The collection names of `database`, sorted.
+std::vector<std::string> CollectionNames(const std::string& database);
 void DropDatabase(const std::string& database);
+// The same on a server named by its own URI ("mongodb://h:p/?tls=true&..."), for tests outside a
+// TargetTest.
+std::vector<BsonPtr> FindDocumentsAt(const std::string& uri, const std::string& database, const std::string& collection,
+                                     const std::string& filter_json = "{}");
+int64_t CountDocumentsAt(const std::string& uri, const std::string& database, const std::string& collection);
+void DropDatabaseAt(const std::string& uri, const std::string& database);
 
 // Field access by dotted path ("invoices.0.lines"); fails the test when absent.
 bson_iter_t Field(const bson_t* doc, const std::string& dotted_path);

@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
+#include <mutex>
 
 #include "common/handles.h"
 #include "sink/mongo/mongo_connection.h"
+#include "sink/mongo/target_identity.h"
 
 namespace sql2mongo {
 namespace {
@@ -37,7 +40,8 @@ std::vector<DocumentRefusal> WriteErrors(const bson_t* reply) {
 
 class MongoSink : public Sink {
  public:
-  explicit MongoSink(MongoPoolConnection connection) : connection_(std::move(connection)) {
+  MongoSink(MongoPoolConnection connection, TargetInfo target)
+      : connection_(std::move(connection)), target_(std::move(target)) {
     // Client-side validation costs ~1 us a document (PERFORMANCE-NOTES.md) and checks what the plan
     // builder already guarantees: keys come from the mapping or from column names checked at plan time,
     // and the document builder validates every string's UTF-8.
@@ -45,6 +49,7 @@ class MongoSink : public Sink {
   }
 
   std::string DisplayName() const override { return connection_.display_uri; }
+  const TargetInfo& Target() const override { return target_; }
 
   Status Prepare(const std::vector<std::string>& collections, bool drop) override {
     if (!drop) return Status::Ok();
@@ -76,7 +81,14 @@ class MongoSink : public Sink {
     // not in the bulk, so the server's writeErrors indices must be mapped back.
     std::vector<size_t> positions;
     positions.reserve(documents.size());
+    const bool check_values = !target_.supports.StoresEverything();
     for (size_t i = 0; i < documents.size(); ++i) {
+      if (check_values) {
+        if (auto bad = FindUnstorableValue(documents[i].get(), target_.supports)) {
+          outcome.refused.push_back(DocumentRefusal{i, UnstorableReason(*bad)});
+          continue;
+        }
+      }
       bson_error_t error;
       if (mongoc_bulk_operation_insert_with_opts(bulk.get(), documents[i].get(), insert_options_.get(), &error)) {
         positions.push_back(i);
@@ -102,11 +114,8 @@ class MongoSink : public Sink {
                              fmt::format("target {}: the write concern failed for a bulk of {} documents: {}",
                                          DisplayName(), positions.size(), error.message));
     }
-    if (!ok && (server_refusals.empty() || error.domain != MONGOC_ERROR_SERVER)) {
-      return Status::Error(StatusCode::kTargetError,
-                           fmt::format("target {}: bulk insert of {} documents failed: {}", DisplayName(),
-                                       positions.size(), error.message));
-    }
+    if (!ok && (server_refusals.empty() || error.domain != MONGOC_ERROR_SERVER))
+      return BulkFailure(collection, positions.size(), error);
     for (auto& refusal : server_refusals) {
       if (refusal.index >= positions.size())
         return Status::Error(StatusCode::kTargetError,
@@ -119,19 +128,57 @@ class MongoSink : public Sink {
     // than trusting nInserted also holds on servers that report nInserted wrongly (mongo-java-server
     // counts refused documents as inserted).
     outcome.written = positions.size() - server_refusals.size();
+    std::lock_guard lock(acknowledged_mutex_);
+    acknowledged_[collection] += outcome.written;
     return outcome;
   }
 
  private:
+  std::string UnstorableReason(const UnstorableValue& bad) const {
+    std::string fix = bad.what == "Decimal128" || bad.what == "NaN"
+                          ? "give its column \"type\": \"double\" or \"string\" in the mapping"
+                          : "reshape it in the mapping, or load into a server that stores it";
+    return fmt::format("not sent: {} at '{}', which {} cannot store ({}); {}", bad.what, bad.path, target_.Name(),
+                       target_.support_source, fix);
+  }
+
+  // A bulk that failed as a whole: the message says how far the collection got and what usually causes
+  // it, since libmongoc's own text ("Failed to read 4 bytes: socket error or timeout") names neither.
+  Status BulkFailure(const std::string& collection, size_t bulk_size, const bson_error_t& error) {
+    size_t acknowledged;
+    {
+      std::lock_guard lock(acknowledged_mutex_);
+      acknowledged = acknowledged_[collection];
+    }
+    std::string cause;
+    if (error.domain == MONGOC_ERROR_STREAM || error.domain == MONGOC_ERROR_SERVER_SELECTION)
+      cause = fmt::format(
+          "; the connection was lost. Likely causes: the server stopped or restarted, it closed the connection "
+          "on a value it cannot store ({} is known not to store: {}), or TLS (check tls=true and tlsCAFile in the URI)",
+          target_.Name(), target_.supports.StoresEverything() ? "nothing known" : target_.Missing());
+    return Status::Error(StatusCode::kTargetError,
+                         fmt::format("target {}: writing collection '{}' failed in a bulk of {} documents, after {} "
+                                     "documents of it were acknowledged: {}{}",
+                                     DisplayName(), collection, bulk_size, acknowledged, error.message, cause));
+  }
+
   MongoPoolConnection connection_;
+  TargetInfo target_;
   ScopedBson insert_options_;
+  std::mutex acknowledged_mutex_;
+  std::map<std::string, size_t> acknowledged_;  // documents the server confirmed, per collection
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Sink>> OpenMongoSink(const std::string& uri, int writers) {
   S2M_ASSIGN_OR_RETURN(MongoPoolConnection connection, ConnectMongoPool(uri, writers));
-  return std::unique_ptr<Sink>(std::make_unique<MongoSink>(std::move(connection)));
+  TargetInfo target;
+  {
+    PooledClient client(connection.pool.get());
+    S2M_ASSIGN_OR_RETURN(target, IdentifyMongoTarget(client.get(), connection.display_uri));
+  }
+  return std::unique_ptr<Sink>(std::make_unique<MongoSink>(std::move(connection), std::move(target)));
 }
 
 }  // namespace sql2mongo
