@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "cli/job_loader.h"
 #include "sql2mongo/status.h"
 
 namespace sql2mongo {
@@ -18,15 +19,10 @@ inline constexpr int kExitBadInput = 2;
 int ExitCodeFor(const Status& status);
 
 struct RunArguments {
-  std::string mapping_file;
-  std::string source_uri;
-  std::string target_uri;
+  JobArguments job;
   std::string rejects_file;
-  std::string password_file;
   bool drop = false;
   size_t batch_size = 1000;
-  int threads = 0;  // 0: one per core
-  int writers = 2;
 };
 void AddRunCommand(CLI::App& app, RunArguments* arguments);
 int RunCommand(const RunArguments& arguments);
