@@ -17,6 +17,9 @@ struct RunOptions {
   int writers = 2;                     // batches written at once (the sink may allow fewer)
   int read_partitions = 1;             // key ranges of a root table read at once, each by its own reader
   std::string rejects_file;            // JSON lines, one per rejected row or document
+  // A dry run's sample (sql2mongo check): at most this many root rows per collection, read by one
+  // reader, and no orphan scan (it reads whole child tables). 0: every row.
+  size_t sample_rows = 0;
 };
 
 // Runs every collection of the plan. summary.failure says why the run stopped early (source or target

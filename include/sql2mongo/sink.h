@@ -40,7 +40,13 @@ class Sink {
     static const TargetInfo kFiles{.product = "files", .support_source = "files hold every BSON value"};
     return kFiles;
   }
-  // Checks the target answers and readies the collections; drop=true replaces them.
+  // Which of `collections` already exist and hold documents: what a run without --drop would add to
+  // (and, in insert mode, collide with). Reads only; the file sinks have none.
+  virtual Result<std::vector<std::string>> ExistingCollections(const std::vector<std::string>& collections) {
+    return std::vector<std::string>{};
+  }
+  // Readies the collections for writing; drop=true replaces them. The target was checked when the sink
+  // was opened (reachable, identified), so a dry run never needs this.
   virtual Status Prepare(const std::vector<std::string>& collections, bool drop) = 0;
   // Writes the documents; thread-safe (sinks serialize or pool internally). A document the target
   // refuses is reported in the outcome; a failed Status means the batch's fate is unknown (connection

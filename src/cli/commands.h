@@ -27,6 +27,14 @@ struct RunArguments {
 void AddRunCommand(CLI::App& app, RunArguments* arguments);
 int RunCommand(const RunArguments& arguments);
 
+struct CheckArguments {
+  JobArguments job;
+  int sample = 3;     // documents built and printed per collection
+  bool json = false;  // findings as JSON lines
+};
+void AddCheckCommand(CLI::App& app, CheckArguments* arguments);
+int CheckCommand(const CheckArguments& arguments);
+
 struct PeekArguments {
   std::string mapping_file;
   std::string collection;

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "Log more detail");
   RunArguments run;
   AddRunCommand(app, &run);
+  CheckArguments check;
+  AddCheckCommand(app, &check);
   PeekArguments peek;
   AddPeekCommand(app, &peek);
   try {
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   if (app.got_subcommand("run")) return RunCommand(run);
+  if (app.got_subcommand("check")) return CheckCommand(check);
   if (app.got_subcommand("peek")) return PeekCommand(peek);
   return kExitBadInput;
 }

@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <tbb/flow_graph.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -175,11 +175,17 @@ class CollectionRun {
   // failure, or once another reader of the collection failed.
   Work* Read() {
     if (failed_.load() || stop_all_->load()) return nullptr;
+    size_t max_rows = options_.batch_size;
+    if (options_.sample_rows > 0) {
+      if (sampled_rows_ >= options_.sample_rows) return nullptr;
+      max_rows = std::min(max_rows, options_.sample_rows - sampled_rows_);
+    }
     auto work = std::make_unique<Work>();
     work->run = this;
-    Result<bool> more = stream_->Next(&work->rows, options_.batch_size);
+    Result<bool> more = stream_->Next(&work->rows, max_rows);
     if (!more.ok()) return Fail(more.status().WithContext(fmt::format("collection '{}'", plan_.name)));
     if (!more.value()) return nullptr;
+    sampled_rows_ += work->rows.rows();
     counters_.rows_read += work->rows.rows();
     Status resolved = resolver_.Resolve(plan_.table, work->rows, &work->embeds, &counters_.embedded_rows);
     if (!resolved.ok()) return Fail(resolved.WithContext(fmt::format("collection '{}'", plan_.name)));
@@ -286,6 +292,7 @@ class CollectionRun {
   Source& source_;
   Sink& sink_;
   const RunOptions& options_;
+  size_t sampled_rows_ = 0;  // root rows read so far, for options_.sample_rows (Read is serial per reader)
   RejectWriter& rejects_;
   CollectionCounters& counters_;
   EmbedResolver resolver_;  // used by the serial read stage only
@@ -372,7 +379,9 @@ void AddCounters(const CollectionCounters& from, CollectionCounters* to) {
 
 Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotReaders& readers, Sink& sink,
                      const RunOptions& options, RejectWriter& rejects, CollectionCounters* counters) {
-  std::vector<std::optional<KeyRange>> ranges = PlanRanges(collection, source, readers, options.read_partitions);
+  std::vector<std::optional<KeyRange>> ranges =
+      options.sample_rows > 0 ? std::vector<std::optional<KeyRange>>{std::nullopt}
+                              : PlanRanges(collection, source, readers, options.read_partitions);
   size_t n = ranges.size();
   if (n > 1) spdlog::info("collection {}: reading table {} as {} key ranges", collection.name, collection.table.table, n);
   else spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
@@ -418,7 +427,7 @@ Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotR
     Status r = run->error();
     if (failure.ok() && !r.ok()) failure = r;
   }
-  if (failure.ok()) failure = runs[0]->RejectOrphans();
+  if (failure.ok() && options.sample_rows == 0) failure = runs[0]->RejectOrphans();
   for (const auto& p : partial) AddCounters(p, counters);
   return failure;
 }

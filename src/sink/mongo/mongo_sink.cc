@@ -51,6 +51,23 @@ class MongoSink : public Sink {
   std::string DisplayName() const override { return connection_.display_uri; }
   const TargetInfo& Target() const override { return target_; }
 
+  Result<std::vector<std::string>> ExistingCollections(const std::vector<std::string>& collections) override {
+    PooledClient client(connection_.pool.get());
+    std::vector<std::string> existing;
+    for (const auto& name : collections) {
+      MongoCollection collection(
+          mongoc_client_get_collection(client.get(), connection_.database.c_str(), name.c_str()));
+      bson_error_t error;
+      // estimatedDocumentCount reads collection metadata, not the documents: cheap on any size.
+      int64_t count = mongoc_collection_estimated_document_count(collection.get(), nullptr, nullptr, nullptr, &error);
+      if (count < 0)
+        return Status::Error(StatusCode::kTargetError, fmt::format("target {}: cannot count collection '{}': {}",
+                                                                   DisplayName(), name, error.message));
+      if (count > 0) existing.push_back(fmt::format("{} ({} documents)", name, count));
+    }
+    return existing;
+  }
+
   Status Prepare(const std::vector<std::string>& collections, bool drop) override {
     if (!drop) return Status::Ok();
     PooledClient client(connection_.pool.get());

@@ -1,0 +1,320 @@
+// sql2mongo check MAPPING.json: a dry run that writes nothing. It loads the job as `run` does (mapping,
+// source catalog, plan, target identity), then looks for what would make a run fail or lose data, builds
+// a few documents per collection with the real pipeline, and prints the plan. Exit 0 clean, 1 problems
+// that would reject or lose data, 2 a mapping that cannot run.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "common/handles.h"
+#include "sql2mongo/pipeline.h"
+#include "sql2mongo/target_check.h"
+
+namespace sql2mongo {
+namespace {
+
+struct Finding {
+  enum Level { kInfo = 0, kProblem = 1, kError = 2 };
+  Level level = kInfo;
+  std::string place;       // file:line:col in the mapping, or ""
+  std::string collection;  // or ""
+  std::string message;
+};
+
+const char* LevelName(Finding::Level level) {
+  switch (level) {
+    case Finding::kError: return "error";
+    case Finding::kProblem: return "problem";
+    case Finding::kInfo: return "info";
+  }
+  return "";
+}
+
+// Keeps the first documents written per collection, and writes nothing anywhere: what the real
+// pipeline built, for the samples.
+class SampleSink : public Sink {
+ public:
+  SampleSink(const Sink& target, size_t keep) : target_(target), keep_(keep) {}
+  std::string DisplayName() const override { return "samples of " + target_.DisplayName(); }
+  // The real target's identity, so documents it could not store are refused here just as there.
+  const TargetInfo& Target() const override { return target_.Target(); }
+  Status Prepare(const std::vector<std::string>&, bool) override { return Status::Ok(); }
+  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
+    WriteOutcome outcome;
+    std::lock_guard lock(mutex_);
+    auto& kept = samples_[collection];
+    for (size_t i = 0; i < documents.size(); ++i) {
+      if (auto bad = FindUnstorableValue(documents[i].get(), target_.Target().supports)) {
+        outcome.refused.push_back(DocumentRefusal{
+            i, fmt::format("{} at '{}', which {} cannot store", bad->what, bad->path, target_.Target().Name())});
+        continue;
+      }
+      ++outcome.written;
+      if (kept.size() < keep_) kept.emplace_back(bson_copy(documents[i].get()));
+    }
+    return outcome;
+  }
+  std::map<std::string, std::vector<BsonPtr>>& samples() { return samples_; }
+
+ private:
+  const Sink& target_;
+  size_t keep_;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<BsonPtr>> samples_;
+};
+
+class Checker {
+ public:
+  Checker(const CheckArguments& arguments) : arguments_(arguments) {}
+
+  int Run() {
+    Result<Job> loaded = LoadJob(arguments_.job, JobPart::kPlan);
+    if (!loaded.ok()) return Fail(loaded.status());
+    job_ = std::move(loaded).value();
+    Info("", fmt::format("source {}: {} collection{}", job_.source->DisplayName(), job_.plan.collections.size(),
+                         job_.plan.collections.size() == 1 ? "" : "s"));
+    CheckWhereClauses();
+    if (!CheckTarget()) return Finish();
+    DescribePlan();
+    BuildSamples();
+    return Finish();
+  }
+
+ private:
+  void Add(Finding::Level level, std::string place, std::string collection, std::string message) {
+    findings_.push_back(Finding{level, std::move(place), std::move(collection), std::move(message)});
+  }
+  void Info(const std::string& collection, std::string message) { Add(Finding::kInfo, "", collection, std::move(message)); }
+
+  // A job that cannot even be loaded: the mapping, the source or the plan is at fault.
+  int Fail(const Status& status) {
+    Finding::Level level = ExitCodeFor(status) == kExitBadInput ? Finding::kError : Finding::kProblem;
+    // The exit code of a source or target that is down is 1 (the run would fail), like `run`'s.
+    Add(level, "", "", status.message());
+    int code = Finish();
+    return std::max(code, ExitCodeFor(status));
+  }
+
+  // Every "where" is run once, reading at most one row, so an SQL typo shows now and not an hour in.
+  void CheckWhereClauses() {
+    for (const CollectionSpec& collection : job_.mapping.collections) {
+      CheckWhere(collection.name, collection.name, collection.from, collection.where, collection.pointer);
+      CheckEmbedWheres(collection.name, collection.name, collection.embeds);
+    }
+  }
+  void CheckEmbedWheres(const std::string& collection, const std::string& prefix, const std::vector<EmbedSpec>& embeds) {
+    for (const EmbedSpec& embed : embeds) {
+      std::string path = prefix + "." + embed.path;
+      CheckWhere(collection, "embed " + path, embed.from, embed.where, embed.pointer);
+      CheckEmbedWheres(collection, path, embed.embeds);
+    }
+  }
+  void CheckWhere(const std::string& collection, const std::string& what, const std::string& table,
+                  const std::string& where, const std::string& pointer) {
+    if (where.empty()) return;
+    std::string place = job_.mapping.PlaceOf(pointer + "/where").ToString();
+    Result<TableInfo> info = job_.source->DescribeTable(table);
+    if (!info.ok() || info->columns.empty()) return;  // the plan builder already reported the table
+    ScanRequest request;
+    request.table = info->name;
+    request.columns = {info->columns[0].name};
+    request.where = where;
+    Result<std::unique_ptr<RowStream>> stream = job_.source->Scan(request);
+    Status status = stream.ok() ? Status::Ok() : stream.status();
+    if (stream.ok()) {
+      RowBatch rows;
+      Result<bool> more = (*stream)->Next(&rows, 1);
+      if (!more.ok()) status = more.status();
+    }
+    if (!status.ok())
+      Add(Finding::kError, place, collection,
+          fmt::format("{}: \"where\": \"{}\" fails on table '{}': {}", what, where, table, status.message()));
+  }
+
+  // The target: reachable, who it is, what of the plan it cannot store, what it already holds.
+  bool CheckTarget() {
+    if (job_.mapping.target_uri.empty()) {
+      Add(Finding::kProblem, "", "", "no target: set \"target\" in the mapping or pass --target; the target checks were skipped");
+      return true;
+    }
+    SinkOptions options;
+    options.writers = 1;
+    Result<std::unique_ptr<Sink>> sink = OpenSink(job_.mapping.target_uri, options);
+    if (!sink.ok()) {
+      Add(ExitCodeFor(sink.status()) == kExitBadInput ? Finding::kError : Finding::kProblem, "", "", sink.status().message());
+      return false;
+    }
+    job_.sink = std::move(sink).value();
+    const TargetInfo& target = job_.sink->Target();
+    if (target.product != "files") Info("", target.Describe(job_.sink->DisplayName()));
+    Result<std::vector<TargetFinding>> unstorable = CheckPlanAgainstTarget(job_.plan, *job_.source, target);
+    if (!unstorable.ok()) {
+      Add(Finding::kProblem, "", "", unstorable.status().message());
+    } else {
+      for (const TargetFinding& f : unstorable.value())
+        Add(Finding::kError, "", f.collection,
+            fmt::format("field '{}'{}: {}, which {} cannot store; {}", f.field, f.column.empty() ? "" : " from " + f.column,
+                        f.what, target.Name(), f.fix));
+    }
+    std::vector<std::string> names;
+    for (const auto& c : job_.plan.collections) names.push_back(c.name);
+    Result<std::vector<std::string>> existing = job_.sink->ExistingCollections(names);
+    if (!existing.ok()) {
+      Add(Finding::kProblem, "", "", existing.status().message());
+    } else {
+      for (const std::string& name : existing.value())
+        Add(Finding::kProblem, "", name.substr(0, name.find(' ')),
+            fmt::format("the target already holds collection {}: a run without --drop adds to it, and every "
+                        "document whose _id is already there is rejected as a duplicate; pass --drop to replace it",
+                        name));
+    }
+    return true;
+  }
+
+  static std::string Columns(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  }
+
+  void DescribeEmbeds(const std::string& collection, const TablePlan& table, int depth) {
+    for (const EmbedPlan& embed : table.embeds) {
+      std::string indent(2 * depth, ' ');
+      std::string how = embed.kind == EmbedKind::kArray
+                            ? fmt::format("1:N array from {} where {} = the parent's key: one query per batch of "
+                                          "parents (IN list of their keys), grouped by key",
+                                          embed.table.table, Columns(embed.foreign_names))
+                            : fmt::format("N:1 object from {} by {}: one query per batch for keys not seen yet, "
+                                          "then cached (up to 100 000 rows)",
+                                          embed.table.table, Columns(embed.foreign_names));
+      Info(collection, fmt::format("plan: {}{}: {}{}", indent, embed.path, how,
+                                   embed.table.where.empty() ? "" : fmt::format(", where {}", embed.table.where)));
+      DescribeEmbeds(collection, embed.table, depth + 1);
+    }
+  }
+
+  void DescribePlan() {
+    for (const CollectionPlan& collection : job_.plan.collections) {
+      Result<TableInfo> info = job_.source->DescribeTable(collection.table.table);
+      bool ranges = info.ok() && collection.id.kind == IdPlan::Kind::kColumn &&
+                    info->primary_key ==
+                        std::vector<std::string>{collection.table.read_columns[collection.id.parts[0].second]};
+      std::string partition =
+          ranges ? fmt::format("read as {} key ranges over its primary key {} at once (--threads), in one snapshot",
+                               job_.readers, info->primary_key[0])
+                 : "read by one reader (the _id is not a single integer primary key)";
+      Info(collection.name, fmt::format("plan: table {} ({} columns), {}{}", collection.table.table,
+                                        collection.table.read_columns.size(), partition,
+                                        collection.table.where.empty() ? "" : ", where " + collection.table.where));
+      DescribeEmbeds(collection.name, collection.table, 1);
+    }
+  }
+
+  // The real pipeline on the first rows of each collection, into a sink that keeps them: the same
+  // documents `run` writes for those rows, and the same rejects.
+  void BuildSamples() {
+    if (arguments_.sample == 0) return;
+    SampleSink samples(*job_.sink, static_cast<size_t>(arguments_.sample));
+    RunOptions options;
+    options.sample_rows = static_cast<size_t>(arguments_.sample);
+    options.batch_size = static_cast<size_t>(arguments_.sample);
+    options.writers = 1;
+    options.read_partitions = 1;
+    options.rejects_file = (std::filesystem::temp_directory_path() /
+                            fmt::format("sql2mongo-check-{}.rejects.jsonl", getpid()))
+                               .string();
+    std::error_code ignored;
+    std::filesystem::remove(options.rejects_file, ignored);  // ours, from an earlier check with this pid
+    RunSummary summary = RunPlan(job_.plan, *job_.source, samples, options);
+    if (!summary.failure.ok()) Add(Finding::kProblem, "", "", "building samples: " + summary.failure.message());
+    for (const auto& counters : summary.collections) {
+      if (counters.rejected > 0)
+        Add(Finding::kProblem, "", counters.collection,
+            fmt::format("{} of the {} sampled rows would be rejected; see {}", counters.rejected, counters.rows_read,
+                        options.rejects_file));
+      uint64_t largest = 0, total = 0;
+      for (const auto& doc : samples.samples()[counters.collection]) {
+        largest = std::max<uint64_t>(largest, doc->len);
+        total += doc->len;
+      }
+      size_t n = samples.samples()[counters.collection].size();
+      if (n > 0)
+        Info(counters.collection, fmt::format("sampled {} documents: average {} bytes, largest {} bytes", n, total / n,
+                                              largest));
+    }
+    std::swap(samples_, samples.samples());
+  }
+
+  int Finish() {
+    int code = 0;
+    for (const auto& f : findings_) code = std::max(code, static_cast<int>(f.level));
+    if (arguments_.json) PrintJson(code);
+    else PrintText(code);
+    return code;
+  }
+
+  void PrintText(int code) {
+    size_t errors = 0, problems = 0;
+    for (const auto& f : findings_) {
+      errors += f.level == Finding::kError;
+      problems += f.level == Finding::kProblem;
+      std::string where = f.place.empty() ? "" : f.place + ": ";
+      std::string who = f.collection.empty() ? "" : fmt::format("collection '{}': ", f.collection);
+      fmt::print("{:<8}{}{}{}\n", LevelName(f.level), where, who, f.message);
+    }
+    for (const auto& [collection, docs] : samples_) {
+      for (const auto& doc : docs) {
+        BsonString json(bson_as_relaxed_extended_json(doc.get(), nullptr));
+        fmt::print("sample  collection '{}': {}\n", collection, json ? json.get() : "<unprintable>");
+      }
+    }
+    fmt::print("{}: {} error{}, {} problem{}; nothing was written (exit {})\n",
+               code == 2 ? "cannot run" : code == 1 ? "would reject or lose data" : "ready to run", errors,
+               errors == 1 ? "" : "s", problems, problems == 1 ? "" : "s", code);
+  }
+
+  // One JSON object per line, for CI: findings, then samples in canonical Extended JSON, then a verdict.
+  void PrintJson(int code) {
+    for (const auto& f : findings_) {
+      nlohmann::ordered_json line = {{"level", LevelName(f.level)}, {"place", f.place}, {"collection", f.collection},
+                                     {"message", f.message}};
+      fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    for (const auto& [collection, docs] : samples_) {
+      for (const auto& doc : docs) {
+        BsonString json(bson_as_canonical_extended_json(doc.get(), nullptr));
+        fmt::print("{{\"level\":\"sample\",\"collection\":{},\"document\":{}}}\n", nlohmann::json(collection).dump(),
+                   json ? json.get() : "null");
+      }
+    }
+    fmt::print("{{\"level\":\"verdict\",\"exit\":{}}}\n", code);
+  }
+
+  const CheckArguments& arguments_;
+  Job job_;
+  std::vector<Finding> findings_;
+  std::map<std::string, std::vector<BsonPtr>> samples_;
+};
+
+}  // namespace
+
+void AddCheckCommand(CLI::App& app, CheckArguments* arguments) {
+  CLI::App* check = app.add_subcommand(
+      "check", "Dry run: check the mapping against the source and the target, build sample documents, write nothing");
+  AddJobOptions(check, &arguments->job);
+  check->add_option("--sample", arguments->sample, "Documents to build and print per collection")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  check->add_flag("--json", arguments->json, "Findings as JSON lines, one object each, for CI");
+}
+
+int CheckCommand(const CheckArguments& arguments) { return Checker(arguments).Run(); }
+
+}  // namespace sql2mongo

@@ -1,0 +1,173 @@
+// sql2mongo check, through the real CLI on every target server: a dry run that finds a mapping's
+// mistakes before anything is written, writes nothing, and builds the same documents `run` writes.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "support/test_support.h"
+
+namespace sql2mongo::testing {
+namespace {
+
+class CheckCommandTest : public TargetTest {
+ protected:
+  void SetUp() override {
+    TargetTest::SetUp();
+    if (IsSkipped()) return;
+    database_ = UniqueDatabase("check");
+  }
+  void TearDown() override {
+    if (!database_.empty()) DropDatabase(database_);
+    TargetTest::TearDown();
+  }
+  std::string Target() const { return TargetBaseUri() + "/" + database_; }
+
+  // Runs check with --json; the lines as JSON objects.
+  std::vector<nlohmann::ordered_json> CheckJson(const std::string& mapping, const std::string& extra, int* exit_code) {
+    CommandResult r = RunCli("check " + ShellQuote(mapping) + " --json --target " + ShellQuote(Target()) + " " + extra);
+    *exit_code = r.exit_code;
+    std::vector<nlohmann::ordered_json> lines;
+    std::istringstream in(r.output);
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] != '{') continue;  // the log on stderr, merged by RunCli
+      auto parsed = nlohmann::ordered_json::parse(line, nullptr, false);
+      EXPECT_FALSE(parsed.is_discarded()) << "not JSON: " << line;
+      if (!parsed.is_discarded()) lines.push_back(parsed);
+    }
+    EXPECT_FALSE(lines.empty() || lines.back()["level"] != "verdict") << r.output;
+    return lines;
+  }
+
+  std::string database_;
+};
+S2M_ON_EVERY_TARGET(CheckCommandTest);
+
+std::string Messages(const std::vector<nlohmann::ordered_json>& lines) {
+  std::string all;
+  for (const auto& line : lines) all += line.dump() + "\n";
+  return all;
+}
+
+bool HasFinding(const std::vector<nlohmann::ordered_json>& lines, const std::string& level, const std::string& text) {
+  for (const auto& line : lines)
+    if (line["level"] == level && line.value("message", "").find(text) != std::string::npos) return true;
+  return false;
+}
+
+std::string SqliteMapping(const std::string& name, const std::string& collections_json) {
+  return WriteTempFile(name + ".json", "{\n  \"source\": \"sqlite:" + ChinookSqlitePath() +
+                                           "\",\n  \"collections\": " + collections_json + "\n}\n");
+}
+
+TEST_P(CheckCommandTest, ACorrectMappingWritesNothingAndItsSamplesAreWhatRunWrites) {
+  std::string mapping = SourceDir() + "/mappings/chinook.json";
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 3", &code);
+  EXPECT_EQ(code, 0) << Messages(lines);
+  EXPECT_EQ(lines.back()["exit"], 0);
+  // Nothing was written: the database does not even exist.
+  EXPECT_TRUE(CollectionNames(database_).empty());
+  // The plan is described: partitions and each embed's strategy.
+  EXPECT_TRUE(HasFinding(lines, "info", "plan: table Customer")) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "info", "invoices: 1:N array from Invoice")) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "info", "support_rep: N:1 object from Employee")) << Messages(lines);
+
+  std::map<std::string, std::vector<BsonPtr>> samples;
+  for (const auto& line : lines) {
+    if (line["level"] != "sample") continue;
+    std::string json = line["document"].dump();
+    bson_error_t error;
+    BsonPtr doc(bson_new_from_json(reinterpret_cast<const uint8_t*>(json.data()), -1, &error));
+    ASSERT_TRUE(doc) << error.message;
+    samples[line["collection"]].push_back(std::move(doc));
+  }
+  ASSERT_EQ(samples.size(), 4u) << Messages(lines);
+  for (const auto& [collection, docs] : samples) EXPECT_EQ(docs.size(), 3u) << collection;
+
+  CommandResult run = RunCli("run " + ShellQuote(mapping) + " --drop --target " + ShellQuote(Target()) +
+                             " --rejects " + ShellQuote(WriteTempFile("check.rejects.jsonl", "")));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  for (const auto& [collection, docs] : samples) {
+    for (const auto& sample : docs) {
+      bson_iter_t id;
+      ASSERT_TRUE(bson_iter_init_find(&id, sample.get(), "_id"));
+      ScopedBson filter;
+      bson_append_iter(filter.get(), "_id", 3, &id);
+      BsonString filter_json(bson_as_canonical_extended_json(filter.get(), nullptr));
+      auto written = FindDocuments(database_, collection, filter_json.get());
+      ASSERT_EQ(written.size(), 1u) << collection << " " << filter_json.get();
+      EXPECT_TRUE(bson_equal(sample.get(), written[0].get()))
+          << collection << ":\n  check: " << Json(sample.get()) << "\n  run:   " << Json(written[0].get());
+    }
+  }
+}
+
+TEST_P(CheckCommandTest, ATypoInAWhereIsFoundWithTheDatabasesMessageAndItsPlace) {
+  std::string mapping = SqliteMapping("typo", R"({ "invoices": { "from": "Invoice", "where": "Totl > 3" } })");
+  int code = -1;
+  auto lines = CheckJson(mapping, "", &code);
+  EXPECT_EQ(code, 2) << Messages(lines);
+  bool found = false;
+  for (const auto& line : lines) {
+    if (line["level"] == "error" && line["message"].get<std::string>().find("\"where\": \"Totl > 3\" fails on table 'Invoice'") != std::string::npos) {
+      found = true;
+      EXPECT_NE(line["message"].get<std::string>().find("no such column: Totl"), std::string::npos) << line;
+      // Line 3 of the file; the column of the "where" value.
+      std::string third_line = "  \"collections\": { \"invoices\": { \"from\": \"Invoice\", \"where\": \"Totl > 3\" } }";
+      EXPECT_EQ(line["place"], mapping + ":3:" + std::to_string(third_line.find("\"Totl") + 1)) << line;
+    }
+  }
+  EXPECT_TRUE(found) << Messages(lines);
+  EXPECT_TRUE(CollectionNames(database_).empty());
+}
+
+TEST_P(CheckCommandTest, ACollectionTheTargetAlreadyHoldsIsAProblem) {
+  InsertDocument(database_, "artists", R"({"_id": 1, "Name": "from an earlier run"})");
+  std::string mapping = SqliteMapping("existing", R"({ "artists": { "from": "Artist" } })");
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 1", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "the target already holds collection artists (1 documents)")) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "pass --drop to replace it")) << Messages(lines);
+  EXPECT_EQ(CountDocuments(database_, "artists"), 1);  // still only what was there
+}
+
+TEST_P(CheckCommandTest, ValuesTheTargetCannotStoreMakeTheMappingUnrunnable) {
+  std::string mapping = SqliteMapping("decimal", R"({ "tracks": { "from": "Track", "fields": { "price": "UnitPrice" } } })");
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 1", &code);
+  if (server().stores.decimal128) {
+    EXPECT_EQ(code, 0) << Messages(lines);
+  } else {
+    EXPECT_EQ(code, 2) << Messages(lines);
+    EXPECT_TRUE(HasFinding(lines, "error", "field 'price' from Track.UnitPrice (NUMERIC(10,2)): Decimal128, which FerretDB v1.24.1 cannot store"))
+        << Messages(lines);
+  }
+  EXPECT_TRUE(CollectionNames(database_).empty());
+}
+
+// Customer 1's State is 'SP', not a number; customer 2's is NULL, which stays null.
+TEST_P(CheckCommandTest, SampledRowsThatWouldBeRejectedAreAProblem) {
+  std::string mapping = SqliteMapping("reject", R"({ "customers": { "from": "Customer", "fields": { "state": { "column": "State", "type": "int32" } } } })");
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 2", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "1 of the 2 sampled rows would be rejected")) << Messages(lines);
+}
+
+TEST_P(CheckCommandTest, AnUnknownColumnStopsTheCheckWithItsPlace) {
+  std::string mapping = SqliteMapping("unknown", R"({ "customers": { "from": "Customer", "fields": { "first": "FirstNam" } } })");
+  CommandResult r = RunCli("check " + ShellQuote(mapping) + " --target " + ShellQuote(Target()));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  std::string third_line = R"(  "collections": { "customers": { "from": "Customer", "fields": { "first": "FirstNam" } } })";
+  std::string place = mapping + ":3:" + std::to_string(third_line.find("\"FirstNam") + 1);
+  EXPECT_NE(r.output.find(place + ": unknown column 'FirstNam' in table 'Customer' (did you mean 'FirstName'?)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("cannot run: 1 error"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace sql2mongo::testing
