@@ -14,6 +14,31 @@
 namespace sql2mongo {
 namespace {
 
+// What the decoder (mysql_types.cc) makes of a kind, for Source::DescribeTable's ValueTraits.
+std::vector<std::string> MysqlBsonTypes(MysqlColumnKind kind) {
+  switch (kind) {
+    case MysqlColumnKind::kBool: return {"bool"};
+    case MysqlColumnKind::kInt32: return {"int"};
+    case MysqlColumnKind::kInt64: return {"long"};
+    case MysqlColumnKind::kUInt64:
+    case MysqlColumnKind::kBit: return {"long", "decimal"};  // Decimal128 past 2^63-1
+    case MysqlColumnKind::kDecimal: return {"decimal"};
+    case MysqlColumnKind::kDouble: return {"double"};
+    case MysqlColumnKind::kString:
+    case MysqlColumnKind::kTime: return {"string"};
+    case MysqlColumnKind::kSet: return {"array"};
+    case MysqlColumnKind::kDate:
+    case MysqlColumnKind::kDateTime: return {"date"};
+    case MysqlColumnKind::kBinary:
+    case MysqlColumnKind::kUuid: return {"binData"};
+    case MysqlColumnKind::kJson:
+    case MysqlColumnKind::kOther: return {};  // any JSON value; text or bytes
+  }
+  return {};
+}
+
+
+
 bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -103,6 +128,7 @@ Result<MysqlTable> DescribeMysqlTable(sql::Connection* connection, const std::st
       // Decimal128 too; the sink's value check catches those document by document.
       column.yields.decimal = result.kinds.back() == MysqlColumnKind::kDecimal;
       column.yields.array = result.kinds.back() == MysqlColumnKind::kSet;
+      column.yields.bson_types = MysqlBsonTypes(result.kinds.back());
       info.columns.push_back(std::move(column));
     }
 

@@ -119,6 +119,38 @@ Result<PgColumnRead> PgTypeCache::Resolve(PGconn* conn, uint32_t type_oid) {
   return read;
 }
 
+namespace {
+
+// What the decoder (postgres_types.cc) makes of a kind, for Source::DescribeTable's ValueTraits.
+std::vector<std::string> PgBsonTypes(PgValueKind kind) {
+  switch (kind) {
+    case PgValueKind::kBool: return {"bool"};
+    case PgValueKind::kInt2:
+    case PgValueKind::kInt4: return {"int"};
+    case PgValueKind::kInt8:
+    case PgValueKind::kOid: return {"long"};
+    case PgValueKind::kFloat4:
+    case PgValueKind::kFloat8: return {"double"};
+    case PgValueKind::kNumeric: return {"decimal"};
+    case PgValueKind::kBytea:
+    case PgValueKind::kUuid: return {"binData"};
+    case PgValueKind::kDate:
+    case PgValueKind::kTimestamp:
+    case PgValueKind::kTimestampTz: return {"date"};
+    case PgValueKind::kText:
+    case PgValueKind::kChar:
+    case PgValueKind::kTime:
+    case PgValueKind::kTimeTz:
+    case PgValueKind::kInterval: return {"string"};
+    case PgValueKind::kJson:
+    case PgValueKind::kJsonb:
+    case PgValueKind::kArray: return {};
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<PgTable> DescribePgTable(PGconn* conn, const PgTableName& name, PgTypeCache* types) {
   PgTable table;
   table.name = name;
@@ -145,6 +177,7 @@ Result<PgTable> DescribePgTable(PGconn* conn, const PgTableName& name, PgTypeCac
     column.yields.decimal = value_kind == PgValueKind::kNumeric;
     column.yields.may_be_nan = value_kind == PgValueKind::kNumeric || value_kind == PgValueKind::kFloat4 ||
                                value_kind == PgValueKind::kFloat8;
+    column.yields.bson_types = column.yields.array ? std::vector<std::string>{"array"} : PgBsonTypes(value_kind);
     column.yields.may_nest = column.yields.array;  // int[] may hold '{{1,2},{3,4}}': dimensions are not declared
     table.info.columns.push_back(std::move(column));
     table.type_oids.push_back(type_oid);

@@ -10,6 +10,25 @@
 namespace sql2mongo {
 namespace {
 
+// What ReadSqliteValue (sqlite_types.cc) makes of a declared kind when a value's storage class fits it.
+// SQLite types values, not columns: a value of another class (text in an INTEGER column) keeps its own
+// type, so these describe a column whose data matches its declaration.
+std::vector<std::string> SqliteBsonTypes(SqliteColumnKind kind) {
+  switch (kind) {
+    case SqliteColumnKind::kInteger: return {"int", "long"};  // the narrowest that holds each value
+    case SqliteColumnKind::kReal: return {"double"};
+    case SqliteColumnKind::kDecimal: return {"decimal"};
+    case SqliteColumnKind::kText: return {"string"};
+    case SqliteColumnKind::kBlob: return {"binData"};
+    case SqliteColumnKind::kBool: return {"bool"};
+    case SqliteColumnKind::kDate: return {"date"};
+    case SqliteColumnKind::kDynamic: return {};
+  }
+  return {};
+}
+
+
+
 Status SqliteError(sqlite3* db, const std::string& what) {
   return Status::Error(StatusCode::kSourceError, fmt::format("{}: {}", what, sqlite3_errmsg(db)));
 }
@@ -94,7 +113,9 @@ Result<TableInfo> DescribeSqliteTable(sqlite3* db, const std::string& table) {
     column.declared_type = ColumnText(columns.get(), 2);
     column.nullable = sqlite3_column_int(columns.get(), 3) == 0;
     // SQLite stores no NaN (it turns one into NULL), and has no arrays.
-    column.yields.decimal = ClassifySqliteDeclaredType(column.declared_type).kind == SqliteColumnKind::kDecimal;
+    SqliteColumnKind kind = ClassifySqliteDeclaredType(column.declared_type).kind;
+    column.yields.decimal = kind == SqliteColumnKind::kDecimal;
+    column.yields.bson_types = SqliteBsonTypes(kind);
     int pk_position = sqlite3_column_int(columns.get(), 5);
     if (pk_position > 0) primary_key.push_back({pk_position, column.name});
     info.columns.push_back(std::move(column));

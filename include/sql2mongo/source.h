@@ -19,6 +19,9 @@ struct ValueTraits {
   bool may_be_nan = false;  // the column can hold NaN (PostgreSQL float4, float8, numeric)
   bool array = false;       // values are arrays (PostgreSQL arrays, MySQL SET)
   bool may_nest = false;    // ... which may have more than one dimension (PostgreSQL arrays)
+  // The BSON types the values take, as $jsonSchema names them ("int", "long", "double", "decimal",
+  // "string", "bool", "date", "binData", "object", "array"); empty when any (JSON, types read as text).
+  std::vector<std::string> bson_types;
 };
 
 struct ColumnInfo {

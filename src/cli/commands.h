@@ -35,6 +35,14 @@ struct CheckArguments {
 void AddCheckCommand(CLI::App& app, CheckArguments* arguments);
 int CheckCommand(const CheckArguments& arguments);
 
+struct SchemaArguments {
+  JobArguments job;
+  std::string collection;   // only this one; empty: all
+  std::string output_file;  // empty: standard output
+};
+void AddSchemaCommand(CLI::App& app, SchemaArguments* arguments);
+int SchemaCommand(const SchemaArguments& arguments);
+
 struct PeekArguments {
   std::string mapping_file;
   std::string collection;

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   AddRunCommand(app, &run);
   CheckArguments check;
   AddCheckCommand(app, &check);
+  SchemaArguments schema;
+  AddSchemaCommand(app, &schema);
   PeekArguments peek;
   AddPeekCommand(app, &peek);
   try {
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
   if (app.got_subcommand("run")) return RunCommand(run);
   if (app.got_subcommand("check")) return CheckCommand(check);
+  if (app.got_subcommand("schema")) return SchemaCommand(schema);
   if (app.got_subcommand("peek")) return PeekCommand(peek);
   return kExitBadInput;
 }
