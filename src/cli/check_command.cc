@@ -9,11 +9,14 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "cli/commands.h"
 #include "common/handles.h"
+#include "sql2mongo/document_builder.h"
 #include "sql2mongo/pipeline.h"
 #include "sql2mongo/target_check.h"
 
@@ -81,6 +84,8 @@ class Checker {
     Info("", fmt::format("source {}: {} collection{}", job_.source->DisplayName(), job_.plan.collections.size(),
                          job_.plan.collections.size() == 1 ? "" : "s"));
     CheckWhereClauses();
+    CheckIds();
+    CheckJoinTypes();
     if (!CheckTarget()) return Finish();
     DescribePlan();
     BuildSamples();
@@ -136,6 +141,104 @@ class Checker {
     if (!status.ok())
       Add(Finding::kError, place, collection,
           fmt::format("{}: \"where\": \"{}\" fails on table '{}': {}", what, where, table, status.message()));
+  }
+
+  // An _id that is not the table's primary key may repeat: every repeat would be refused by the target.
+  // The key values are streamed and counted here (up to kIdRowsChecked rows), which any source can do.
+  static constexpr uint64_t kIdRowsChecked = 10'000'000;
+  void CheckIds() {
+    for (const CollectionPlan& collection : job_.plan.collections) {
+      if (collection.id.kind == IdPlan::Kind::kGenerated) continue;
+      std::vector<std::string> columns;
+      for (const auto& part : collection.id.parts) columns.push_back(collection.table.read_columns[part.second]);
+      Result<TableInfo> info = job_.source->DescribeTable(collection.table.table);
+      if (!info.ok()) continue;
+      std::vector<std::string> sorted_key = info->primary_key, sorted_columns = columns;
+      std::sort(sorted_key.begin(), sorted_key.end());
+      std::sort(sorted_columns.begin(), sorted_columns.end());
+      if (!sorted_key.empty() && sorted_key == sorted_columns && collection.table.where.empty()) continue;
+      ScanRequest request;
+      request.table = collection.table.table;
+      request.columns = columns;
+      request.where = collection.table.where;
+      Result<std::unique_ptr<RowStream>> stream = job_.source->Scan(request);
+      if (!stream.ok()) continue;  // the where check reported it
+      std::unordered_map<std::string, uint64_t> seen;
+      uint64_t rows_read = 0, repeated_rows = 0;
+      std::string example;
+      RowBatch rows;
+      while (rows_read < kIdRowsChecked) {
+        Result<bool> more = (*stream)->Next(&rows, 10000);
+        if (!more.ok() || !more.value()) break;
+        for (size_t row = 0; row < rows.rows(); ++row, ++rows_read) {
+          std::string key;
+          std::vector<int> all(columns.size());
+          for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+          if (!JoinKeyOf(rows, row, all, &key)) continue;  // a NULL _id is rejected by the build, with its reason
+          if (++seen[key] == 2) {
+            ++repeated_rows;
+            if (example.empty()) example = ValueToDisplay(rows.at(row, 0));
+          } else if (seen[key] > 2) {
+            ++repeated_rows;
+          }
+        }
+      }
+      if (repeated_rows > 0)
+        Add(Finding::kProblem, job_.mapping.PlaceOf(CollectionPointer(collection.name) + "/_id").ToString(),
+            collection.name,
+            fmt::format("_id ({}) is not unique in table '{}': {} rows repeat a value another row has (e.g. {}); "
+                        "the target refuses each repeat as a duplicate key. Map _id to a unique column or key",
+                        Columns(columns), collection.table.table, repeated_rows, example));
+      else if (rows_read >= kIdRowsChecked)
+        Info(collection.name, fmt::format("_id ({}): the first {} rows hold no repeat; the rest were not checked",
+                                          Columns(columns), rows_read));
+    }
+  }
+
+  std::string CollectionPointer(const std::string& name) const {
+    for (const CollectionSpec& c : job_.mapping.collections)
+      if (c.name == name) return c.pointer;
+    return "";
+  }
+
+  // Join columns whose catalog types can never be equal (text against integers): the database may
+  // still match them by converting, but sql2mongo compares by value and type and rejects such rows.
+  void CheckJoinTypes() {
+    for (const CollectionPlan& collection : job_.plan.collections) CheckJoinTypes(collection.name, collection.table);
+  }
+  void CheckJoinTypes(const std::string& collection, const TablePlan& parent) {
+    for (const EmbedPlan& embed : parent.embeds) {
+      for (size_t i = 0; i < embed.local_columns.size() && i < embed.foreign_columns.size(); ++i) {
+        const ColumnInfo* local = Column(parent.table, parent.read_columns[embed.local_columns[i]]);
+        const ColumnInfo* foreign = Column(embed.table.table, embed.table.read_columns[embed.foreign_columns[i]]);
+        if (!local || !foreign || local->yields.bson_types.empty() || foreign->yields.bson_types.empty()) continue;
+        auto kind = [](const std::vector<std::string>& types) {
+          std::set<std::string> kinds;
+          for (const auto& t : types) kinds.insert(t == "int" || t == "long" || t == "double" || t == "decimal" ? "number" : t);
+          return kinds;
+        };
+        std::set<std::string> a = kind(local->yields.bson_types), b = kind(foreign->yields.bson_types), common;
+        std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::inserter(common, common.begin()));
+        if (common.empty())
+          Add(Finding::kProblem, "", collection,
+              fmt::format("embed {}: join columns {}.{} ({}) and {}.{} ({}) never hold equal values of one type: rows "
+                          "whose keys the database matches by converting are rejected; give both columns one type",
+                          embed.path, parent.table, local->name, local->declared_type, embed.table.table, foreign->name,
+                          foreign->declared_type));
+      }
+      CheckJoinTypes(collection, embed.table);
+    }
+  }
+
+  const ColumnInfo* Column(const std::string& table, const std::string& column) {
+    auto found = tables_.find(table);
+    if (found == tables_.end()) {
+      Result<TableInfo> info = job_.source->DescribeTable(table);
+      if (!info.ok()) return nullptr;
+      found = tables_.emplace(table, std::move(info).value()).first;
+    }
+    int index = found->second.ColumnIndex(column);
+    return index < 0 ? nullptr : &found->second.columns[index];
   }
 
   // The target: reachable, who it is, what of the plan it cannot store, what it already holds.
@@ -299,6 +402,7 @@ class Checker {
 
   const CheckArguments& arguments_;
   Job job_;
+  std::map<std::string, TableInfo> tables_;
   std::vector<Finding> findings_;
   std::map<std::string, std::vector<BsonPtr>> samples_;
 };

@@ -169,5 +169,29 @@ TEST_P(CheckCommandTest, AnUnknownColumnStopsTheCheckWithItsPlace) {
   EXPECT_NE(r.output.find("cannot run: 1 error"), std::string::npos) << r.output;
 }
 
+TEST_P(CheckCommandTest, AnIdThatRepeatsInTheTableIsAProblemWithItsPlace) {
+  // 59 customers in 24 countries: 35 rows repeat a country another row has.
+  std::string mapping = SqliteMapping("repeat", R"({ "by_country": { "from": "Customer", "_id": "Country" } })");
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 0", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "_id (Country) is not unique in table 'Customer': 35 rows repeat a value"))
+      << Messages(lines);
+}
+
+TEST_P(CheckCommandTest, JoinColumnsOfTypesThatNeverMatchAreAProblem) {
+  std::string db = MakeSqliteDatabase("join_types.db",
+                                      "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);"
+                                      "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id TEXT REFERENCES parent(id));"
+                                      "INSERT INTO parent VALUES (1, 'a'); INSERT INTO child VALUES (1, '1');");
+  std::string mapping = WriteTempFile("join_types.json", "{ \"source\": \"sqlite:" + db + "\", \"collections\": "
+                                      R"({ "parents": { "from": "parent", "embed": { "children": { "from": "child", "as": "array" } } } } })");
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 1", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "join columns parent.id (INTEGER) and child.parent_id (TEXT) never hold equal values"))
+      << Messages(lines);
+}
+
 }  // namespace
 }  // namespace sql2mongo::testing
