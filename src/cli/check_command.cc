@@ -272,11 +272,15 @@ class Checker {
     if (!existing.ok()) {
       Add(Finding::kProblem, "", "", existing.status().message());
     } else {
-      for (const std::string& name : existing.value())
-        Add(Finding::kProblem, "", name.substr(0, name.find(' ')),
-            fmt::format("the target already holds collection {}: a run without --drop adds to it, and every "
-                        "document whose _id is already there is rejected as a duplicate; pass --drop to replace it",
-                        name));
+      for (const std::string& name : existing.value()) {
+        if (arguments_.drop)
+          Info(name.substr(0, name.find(' ')), fmt::format("the target holds collection {}: run --drop replaces it", name));
+        else
+          Add(Finding::kProblem, "", name.substr(0, name.find(' ')),
+              fmt::format("the target already holds collection {}: a run without --drop adds to it, and every "
+                          "document whose _id is already there is rejected as a duplicate; pass --drop to replace it",
+                          name));
+      }
     }
     return true;
   }
@@ -417,6 +421,7 @@ void AddCheckCommand(CLI::App& app, CheckArguments* arguments) {
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   check->add_flag("--json", arguments->json, "Findings as JSON lines, one object each, for CI");
+  check->add_flag("--drop", arguments->drop, "Check for a run with --drop: collections the target holds will be replaced");
 }
 
 int CheckCommand(const CheckArguments& arguments) { return Checker(arguments).Run(); }

@@ -31,6 +31,7 @@ struct CheckArguments {
   JobArguments job;
   int sample = 3;     // documents built and printed per collection
   bool json = false;  // findings as JSON lines
+  bool drop = false;  // the run will replace the collections: ones the target holds are no problem
 };
 void AddCheckCommand(CLI::App& app, CheckArguments* arguments);
 int CheckCommand(const CheckArguments& arguments);

@@ -132,6 +132,11 @@ TEST_P(CheckCommandTest, ACollectionTheTargetAlreadyHoldsIsAProblem) {
   EXPECT_TRUE(HasFinding(lines, "problem", "the target already holds collection artists (1 documents)")) << Messages(lines);
   EXPECT_TRUE(HasFinding(lines, "problem", "pass --drop to replace it")) << Messages(lines);
   EXPECT_EQ(CountDocuments(database_, "artists"), 1);  // still only what was there
+  // For a run with --drop, the same collection is only information: it will be replaced.
+  auto with_drop = CheckJson(mapping, "--sample 1 --drop", &code);
+  EXPECT_EQ(code, 0) << Messages(with_drop);
+  EXPECT_TRUE(HasFinding(with_drop, "info", "the target holds collection artists (1 documents): run --drop replaces it"))
+      << Messages(with_drop);
 }
 
 TEST_P(CheckCommandTest, ValuesTheTargetCannotStoreMakeTheMappingUnrunnable) {
