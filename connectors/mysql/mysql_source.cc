@@ -31,6 +31,7 @@
 #include "mysql/mysql_source.h"
 
 #include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
 #include <cppconn/statement.h>
 #include <fmt/format.h>
 #include <mysql_connection.h>
@@ -173,6 +174,7 @@ class MysqlSource : public Source {
   Status StartSnapshotOn(PooledConnection* connection);
   Result<ScanSql> BuildScanSql(const MysqlTable& table, const ScanRequest& request, bool with_primary_key);
   bool CanPage(const MysqlTable& table, const ScanRequest& request, bool* descending) const;
+  Result<MysqlColumnKind> ExpressionKind(const TableInfo& info, const std::string& expression);
 
   MysqlEndpoint endpoint_;
   // Catalog queries, FLUSH TABLES WITH READ LOCK and KILL; never streams, so it is always free.
@@ -185,6 +187,7 @@ class MysqlSource : public Source {
   // handed out by OpenSnapshotReader. A reader never gives its set back; it closes it.
   std::vector<ConnectionSet> reader_sets_;
   std::map<std::string, MysqlTable> tables_;
+  std::map<std::pair<std::string, std::string>, MysqlColumnKind> expression_kinds_;  // by (table, expression)
   SnapshotMode snapshot_ = SnapshotMode::kNone;
   std::shared_ptr<DecodeTally> tally_ = std::make_shared<DecodeTally>();  // shared with the readers
 };
@@ -668,6 +671,7 @@ Result<std::unique_ptr<Source>> MysqlSource::OpenSnapshotReader() {
   reader->pool_ = std::move(reader_sets_.back());
   reader_sets_.pop_back();
   reader->tables_ = tables_;
+  reader->expression_kinds_ = expression_kinds_;
   reader->snapshot_ = SnapshotMode::kShared;
   reader->tally_ = tally_;
   return std::unique_ptr<Source>(std::move(reader));
@@ -682,24 +686,33 @@ Result<ScanSql> MysqlSource::BuildScanSql(const MysqlTable& table, const ScanReq
       return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", name, info.name));
     return index;
   };
-  std::vector<int> selected;
+  std::vector<std::string> items;  // the select list
+  auto add_column = [&](int index) {
+    items.push_back(QuoteMysqlIdentifier(info.columns[index].name));
+    sql.kinds.push_back(table.kinds[index]);
+    sql.column_indices.push_back(index);
+  };
   for (const std::string& name : request.columns) {
+    if (const std::string* expression = request.ExpressionFor(name)) {
+      S2M_ASSIGN_OR_RETURN(MysqlColumnKind kind, ExpressionKind(info, *expression));
+      items.push_back("(" + *expression + ") AS " + QuoteMysqlIdentifier(name));
+      sql.kinds.push_back(kind);
+      sql.column_indices.push_back(-1);  // no column of the table: never a keyset page's key
+      continue;
+    }
     S2M_ASSIGN_OR_RETURN(int index, column_index(name));
-    selected.push_back(index);
+    add_column(index);
   }
-  sql.requested = selected.size();
+  sql.requested = items.size();
   if (with_primary_key) {
     for (const std::string& name : info.primary_key) {
       S2M_ASSIGN_OR_RETURN(int index, column_index(name));
-      if (std::find(selected.begin(), selected.end(), index) == selected.end()) selected.push_back(index);
+      const std::vector<int>& read = sql.column_indices;
+      if (std::find(read.begin(), read.end(), index) == read.end()) add_column(index);
     }
   }
-  for (size_t i = 0; i < selected.size(); ++i) {
-    sql.select_list += (i ? ", " : "") + QuoteMysqlIdentifier(info.columns[selected[i]].name);
-    sql.kinds.push_back(table.kinds[selected[i]]);
-    sql.column_indices.push_back(selected[i]);
-  }
-  if (selected.empty()) sql.select_list = "1";
+  for (size_t i = 0; i < items.size(); ++i) sql.select_list += (i ? ", " : "") + items[i];
+  if (items.empty()) sql.select_list = "1";
   sql.from = " FROM " + QuoteMysqlIdentifier(info.name);
   if (!request.where.empty()) sql.conditions.push_back("(" + request.where + ")");
   if (request.key_filter) {
@@ -764,6 +777,29 @@ Result<ScanSql> MysqlSource::BuildScanSql(const MysqlTable& table, const ScanReq
                     (request.order_by[i].descending ? " DESC" : "");
   }
   return sql;
+}
+
+// A streamed text-protocol result carries no types the decoder could use before reading, so the
+// kind of a computed column comes from the metadata of the same SELECT run with LIMIT 0 on the control
+// connection (no rows, but the server types the expression). Once per table and expression.
+Result<MysqlColumnKind> MysqlSource::ExpressionKind(const TableInfo& info, const std::string& expression) {
+  auto key = std::make_pair(info.name, expression);
+  auto cached = expression_kinds_.find(key);
+  if (cached != expression_kinds_.end()) return cached->second;
+  const std::string query =
+      fmt::format("SELECT ({}) FROM {} LIMIT 0", expression, QuoteMysqlIdentifier(info.name));
+  MysqlColumnKind kind = MysqlColumnKind::kOther;
+  try {
+    std::unique_ptr<sql::Statement> statement(control_->createStatement());
+    std::unique_ptr<sql::ResultSet> result(statement->executeQuery(query));
+    sql::ResultSetMetaData* metadata = result->getMetaData();  // owned by the result set
+    kind = ClassifyMysqlResultColumn(metadata->getColumnTypeName(1), metadata->getColumnCharset(1));
+  } catch (const sql::SQLException& e) {
+    return MysqlErrorStatus(e, fmt::format("source {}: expression ({}) on table '{}'", DisplayName(), expression,
+                                           info.name));
+  }
+  expression_kinds_.emplace(std::move(key), kind);
+  return kind;
 }
 
 bool MysqlSource::CanPage(const MysqlTable& table, const ScanRequest& request, bool* descending) const {

@@ -129,6 +129,12 @@ MysqlColumnKind ClassifyMysqlColumn(const std::string& data_type, const std::str
   return MysqlColumnKind::kOther;
 }
 
+MysqlColumnKind ClassifyMysqlResultColumn(const std::string& type_name, const std::string& charset) {
+  const std::string full = Lower(type_name);
+  const std::string type = full.substr(0, full.find(' '));
+  return ClassifyMysqlColumn(type, full, Lower(charset) != "binary", type == "json");
+}
+
 const char* MysqlColumnKindName(MysqlColumnKind kind) {
   switch (kind) {
     case MysqlColumnKind::kBool: return "bool";

@@ -37,6 +37,10 @@ enum class MysqlColumnKind {
 // `is_json` whether the column is JSON (MySQL's DATA_TYPE 'json', or MariaDB's json_valid() check).
 MysqlColumnKind ClassifyMysqlColumn(const std::string& data_type, const std::string& column_type,
                                     bool has_charset, bool is_json);
+// The kind of a computed column, from result-set metadata: Connector/C++'s type name ("VARCHAR",
+// "BIGINT UNSIGNED", "DECIMAL", "DATETIME") and character set ("binary" for bytes), classified as a
+// column of that type would be.
+MysqlColumnKind ClassifyMysqlResultColumn(const std::string& type_name, const std::string& charset);
 const char* MysqlColumnKindName(MysqlColumnKind kind);
 
 // Counts what decoding changed on purpose, so a run can say so once instead of per value.

@@ -177,6 +177,7 @@ class PostgresSource : public Source {
     reader->table_list_ = table_list_;
     reader->tables_ = tables_;
     reader->types_ = types_;
+    reader->expression_reads_ = expression_reads_;
     reader->is_snapshot_reader_ = true;
     return std::unique_ptr<Source>(std::move(reader));
   }
@@ -188,6 +189,13 @@ class PostgresSource : public Source {
     std::vector<std::string> source_columns;
     std::string select;
     for (size_t i = 0; i < request.columns.size(); ++i) {
+      if (const std::string* expression = request.ExpressionFor(request.columns[i])) {
+        S2M_ASSIGN_OR_RETURN(PgColumnRead read, ExpressionRead(*table, *expression, lease.get()));
+        select += (i ? ", " : "") + ("(" + *expression + ")" + read.cast + " AS " + QuotePgIdentifier(request.columns[i]));
+        decoders.push_back(read.decoder);
+        source_columns.push_back(fmt::format("{}.({})", table->info.name, *expression));
+        continue;
+      }
       S2M_ASSIGN_OR_RETURN(int index, ColumnIndex(*table, request.columns[i]));
       const PgColumnRead& read = table->reads[index];
       select += (i ? ", " : "") + QuotePgIdentifier(table->info.columns[index].name) + read.cast;
@@ -254,6 +262,28 @@ class PostgresSource : public Source {
     auto described = DescribePgTable(lease.get(), name, &types_);
     if (!described.ok()) return described.status().WithContext("source " + DisplayName());
     return &tables_.emplace(table, std::move(described).value()).first->second;
+  }
+
+  // How to read a computed column. Binary COPY sends values without their types, so the type comes
+  // first from describing the SELECT (PQprepare + PQdescribePrepared: parsed and typed, never run);
+  // its OID then resolves like a column's. Once per table and expression for the life of the source.
+  Result<PgColumnRead> ExpressionRead(const PgTable& table, const std::string& expression, PGconn* conn) {
+    auto key = std::make_pair(table.name.sql, expression);
+    auto cached = expression_reads_.find(key);
+    if (cached != expression_reads_.end()) return cached->second;
+    std::string what = fmt::format("source {}: expression ({}) on table '{}'", DisplayName(), expression, table.info.name);
+    std::string sql = fmt::format("SELECT ({}) FROM {}", expression, table.name.sql);
+    PgResult prepared(PQprepare(conn, "", sql.c_str(), 0, nullptr));
+    if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK)
+      return Status::Error(StatusCode::kSourceError, fmt::format("{}: {}", what, PgErrorText(conn, prepared.get())));
+    PgResult described(PQdescribePrepared(conn, ""));
+    if (PQresultStatus(described.get()) != PGRES_COMMAND_OK || PQnfields(described.get()) != 1)
+      return Status::Error(StatusCode::kSourceError, fmt::format("{}: cannot describe it: {}", what,
+                                                                 PgErrorText(conn, described.get())));
+    Result<PgColumnRead> read = types_.Resolve(conn, PQftype(described.get(), 0));
+    if (!read.ok()) return read.status().WithContext(what);
+    expression_reads_.emplace(std::move(key), *read);
+    return read;
   }
 
   static Result<int> ColumnIndex(const PgTable& table, const std::string& column) {
@@ -342,6 +372,7 @@ class PostgresSource : public Source {
   std::optional<std::vector<PgTableName>> table_list_;
   std::map<std::string, PgTable> tables_;  // by the name asked for
   PgTypeCache types_;
+  std::map<std::pair<std::string, std::string>, PgColumnRead> expression_reads_;  // by (table's SQL, expression)
   bool is_snapshot_reader_ = false;  // made by OpenSnapshotReader: ends its snapshot when destroyed
 };
 

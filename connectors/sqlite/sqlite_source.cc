@@ -117,6 +117,13 @@ class SqliteSource : public Source {
     std::vector<SqliteColumnType> kinds;
     std::string sql = "SELECT ";
     for (size_t i = 0; i < request.columns.size(); ++i) {
+      if (const std::string* expression = request.ExpressionFor(request.columns[i])) {
+        // An expression has no declared type (sqlite3_column_decltype is NULL): each value's storage
+        // class decides, as for a column declared without a type.
+        sql += (i ? ", " : "") + ("(" + *expression + ") AS " + QuoteSqliteIdentifier(request.columns[i]));
+        kinds.push_back(SqliteColumnType{});
+        continue;
+      }
       int index = info.ColumnIndex(request.columns[i]);
       if (index < 0)
         return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", request.columns[i], info.name));

@@ -23,14 +23,16 @@ struct MappingPlace {
   std::string ToString() const;
 };
 
-// One document field taken from one column ("name.first": "FirstName" or {"column": ..., "type": ...}).
+// One document field taken from one column ("name.first": "FirstName" or {"column": ..., "type": ...}),
+// or computed by the source ({"expr": "LOWER(Email)"}): exactly one of `column` and `expr` is set.
 struct FieldSpec {
   std::string path;            // dotted target path, e.g. "name.first"
   std::string column;
+  std::string expr;            // an SQL expression in the source's dialect, evaluated in the table's SELECT
   TargetType type = TargetType::kAuto;
   std::optional<NullPolicy> nulls;  // unset: inherit
   std::string ref;             // collection this value points at by _id (a reference), or empty
-  MappingPlace place;          // of the column name
+  MappingPlace place;          // of the column name, or of the expression
 };
 
 enum class EmbedKind { kArray, kObject };

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sql2mongo/mapping.h"
@@ -31,13 +32,23 @@ struct ShapeNode {
 // What to read from one table and how to shape its rows; shared by collections and embeds.
 struct TablePlan {
   std::string table;
+  // Column names, and the aliases of computed columns ("s2m_expr_1"; never a column name of `table`).
   std::vector<std::string> read_columns;
+  // The computed columns among read_columns: (alias, SQL expression), as ScanRequest::expressions.
+  std::vector<std::pair<std::string, std::string>> expressions;
   std::string where;
   std::vector<OrderTerm> order_by;
   std::vector<ShapeNode> shape;        // the fields of the document or sub-document
   std::vector<EmbedPlan> embeds;
   int value_column = -1;               // array of plain values (embeds only)
   TargetType value_type = TargetType::kAuto;
+
+  // The SQL expression read as read_columns[index], or nullptr when that is a plain column of `table`.
+  const std::string* ExpressionAt(int index) const {
+    for (const auto& [alias, expression] : expressions)
+      if (alias == read_columns[index]) return &expression;
+    return nullptr;
+  }
 };
 
 struct EmbedPlan {

@@ -90,6 +90,19 @@ struct ScanRequest {
   std::optional<MissingParentFilter> missing_parent;
   std::optional<KeyRange> range;
   std::vector<OrderTerm> order_by;
+  // Computed columns (the mapping's "expr"): (alias, SQL expression in the source's dialect). Each alias
+  // is also an entry of `columns`, which the connector reads as `(expression) AS alias`, typed by what
+  // the database says the expression yields. The expression is the user's SQL, like `where`: nothing in
+  // it is quoted or checked here. Aliases never equal a column name of `table`. Last, so that
+  // ScanRequest{table, columns, where} still reads as before.
+  std::vector<std::pair<std::string, std::string>> expressions;
+
+  // The expression read under `column`, or nullptr when `column` is a column of `table`.
+  const std::string* ExpressionFor(const std::string& column) const {
+    for (const auto& [alias, expression] : expressions)
+      if (alias == column) return &expression;
+    return nullptr;
+  }
 };
 
 // Streams the rows of one scan. Memory stays bounded by max_rows, whatever the table size.

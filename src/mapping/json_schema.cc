@@ -145,9 +145,12 @@ class SchemaBuilder {
       if (nullable && nulls == NullPolicy::kKeep) types.push_back("null");
       schema["bsonType"] = BsonType(types);
     }
-    schema["description"] = column ? fmt::format("{}.{} ({}{})", table.table, column->name, column->declared_type,
-                                                 column->nullable ? "" : ", NOT NULL")
-                                   : fmt::format("{} of {}", name, table.table);
+    if (const std::string* expression = table.ExpressionAt(column_index))
+      schema["description"] = fmt::format("computed from {}: {}", table.table, *expression);
+    else
+      schema["description"] = column ? fmt::format("{}.{} ({}{})", table.table, column->name, column->declared_type,
+                                                   column->nullable ? "" : ", NOT NULL")
+                                     : fmt::format("{} of {}", name, table.table);
     return schema;
   }
 

@@ -23,7 +23,7 @@ const std::vector<std::string> kCollectionKeys = {"from",  "_id",      "fields",
                                                   "order_by", "nulls", "embed",  "comment"};
 const std::vector<std::string> kEmbedKeys = {"from",  "as",       "local", "foreign", "fields", "exclude",
                                              "value", "where",    "order_by", "nulls", "embed", "comment"};
-const std::vector<std::string> kFieldKeys = {"column", "type", "nulls", "ref", "comment"};
+const std::vector<std::string> kFieldKeys = {"column", "expr", "type", "nulls", "ref", "comment"};
 
 std::string Join(const std::vector<std::string>& names) {
   std::string out;
@@ -72,9 +72,30 @@ class Parser {
     return Status::Ok();
   }
 
+  // "expr" is for "fields" only. The run reads key ranges, joins and array order by real columns, with
+  // conditions the source can index, so _id parts, join keys, "value" and order_by name columns.
+  Status RefuseExpression(const Json& v, const std::string& pointer, const std::string& key) const {
+    const Json* found = v.is_object() && v.contains("expr") ? &v : nullptr;
+    std::string at = pointer;
+    for (size_t i = 0; !found && v.is_array() && i < v.size(); ++i) {
+      if (v[i].is_object() && v[i].contains("expr")) {
+        found = &v[i];
+        at = pointer + "/" + std::to_string(i);
+      }
+    }
+    if (!found) return Status::Ok();
+    return Error(at + "/expr",
+                 fmt::format("\"{}\" must name columns of the table: a computed value (\"expr\") is allowed only in "
+                             "\"fields\"; _id, join keys (local/foreign), \"value\" and order_by are read as columns. "
+                             "Compute it in a view of the source and map the view, or make it a field",
+                             key),
+                 /*at_key=*/true);
+  }
+
   // A column name or a list of them: "CustomerId" or ["OrderId", "LineNo"].
   Status ReadColumnList(const Json& v, const std::string& pointer, const std::string& key,
                         std::vector<std::string>* out) const {
+    S2M_RETURN_IF_ERROR(RefuseExpression(v, pointer, key));
     if (v.is_string()) {
       out->push_back(v.get<std::string>());
       return Status::Ok();
@@ -137,8 +158,26 @@ class Parser {
           field.place = Place(child);
         } else if (it->is_object()) {
           S2M_RETURN_IF_ERROR(CheckKeys(*it, child, kFieldKeys, fmt::format("field '{}'", field.path)));
-          S2M_RETURN_IF_ERROR(ReadString(*it, child, "column", &field.column, "the source column", true));
-          field.place = Place(child + "/column");
+          const bool has_column = it->contains("column"), has_expr = it->contains("expr");
+          if (has_column && has_expr)
+            return Error(child + "/expr",
+                         fmt::format("field '{}' has both \"column\" and \"expr\"; keep one: \"column\" reads a column "
+                                     "as it is, \"expr\" has the source compute the value with an SQL expression",
+                                     field.path),
+                         /*at_key=*/true);
+          if (!has_column && !has_expr)
+            return Error(child, fmt::format("field '{}' has neither \"column\" nor \"expr\"; add \"column\": \"Name\" "
+                                            "to read a column, or \"expr\": \"LOWER(Email)\" to have the source compute "
+                                            "the value with an SQL expression",
+                                            field.path));
+          if (has_column) {
+            S2M_RETURN_IF_ERROR(ReadString(*it, child, "column", &field.column, "the source column", true));
+            field.place = Place(child + "/column");
+          } else {
+            S2M_RETURN_IF_ERROR(
+                ReadString(*it, child, "expr", &field.expr, "an SQL expression in the source's dialect", true));
+            field.place = Place(child + "/expr");
+          }
           std::string type_name;
           S2M_RETURN_IF_ERROR(ReadString(*it, child, "type", &type_name, "a BSON type", false));
           if (!type_name.empty() && !ParseTargetType(type_name, &field.type))
@@ -147,10 +186,12 @@ class Parser {
           S2M_RETURN_IF_ERROR(ReadNulls(*it, child, &field.nulls));
           S2M_RETURN_IF_ERROR(ReadString(*it, child, "ref", &field.ref, "the collection this value points at", false));
         } else {
-          return Error(child, fmt::format("field '{}' must be a column name or {{\"column\": ..., \"type\": ...}}",
+          return Error(child, fmt::format("field '{}' must be a column name or {{\"column\": ..., \"type\": ...}} "
+                                          "or {{\"expr\": \"<SQL expression>\", \"type\": ...}}",
                                           field.path));
         }
-        if (field.column.empty()) return Error(child, fmt::format("field '{}' names no column", field.path));
+        if (field.column.empty() && field.expr.empty())
+          return Error(child, fmt::format("field '{}' names no column", field.path));
         fields->push_back(std::move(field));
       }
     }
@@ -221,6 +262,7 @@ class Parser {
         return Error(child + "/foreign", fmt::format("\"local\" has {} columns but \"foreign\" has {}; they pair up "
                                                      "one to one", embed.local.size(), embed.foreign.size()));
       S2M_RETURN_IF_ERROR(ReadFields(spec, child, &embed.fields, &embed.exclude, &embed.all_columns));
+      if (spec.contains("value")) S2M_RETURN_IF_ERROR(RefuseExpression(spec["value"], child + "/value", "value"));
       S2M_RETURN_IF_ERROR(ReadString(spec, child, "value", &embed.value_column, "the column whose values form the array", false));
       if (!embed.value_column.empty()) {
         if (!embed.fields.empty() || spec.contains("embed"))
@@ -250,6 +292,7 @@ class Parser {
       c->id_is_composite = true;
     } else if (v.is_object() && !v.empty()) {
       for (auto it = v.begin(); it != v.end(); ++it) {
+        S2M_RETURN_IF_ERROR(RefuseExpression(*it, child + "/" + JsonLocator::Escape(it.key()), "_id"));
         if (!it->is_string())
           return Error(child + "/" + JsonLocator::Escape(it.key()), "_id parts map a key to a column name");
         c->id_parts.push_back({it.key(), it->get<std::string>()});

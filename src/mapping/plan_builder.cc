@@ -36,6 +36,24 @@ int NeedColumn(TablePlan* plan, const std::string& column) {
   return static_cast<int>(plan->read_columns.size() - 1);
 }
 
+// Adds a computed column to a table plan's read list once per SQL text; returns its index there, and
+// whether it is new. Its alias ("s2m_expr_1", ...) is no column name of `table`, so a connector (and the
+// target check) can tell a computed column from a plain one by name.
+int NeedExpression(TablePlan* plan, const TableInfo& table, const std::string& expression, bool* added) {
+  *added = false;
+  for (size_t i = 0; i < plan->read_columns.size(); ++i) {
+    const std::string* existing = plan->ExpressionAt(static_cast<int>(i));
+    if (existing && *existing == expression) return static_cast<int>(i);
+  }
+  std::string alias;
+  for (size_t n = plan->expressions.size() + 1; alias.empty() || table.ColumnIndex(alias) >= 0; ++n)
+    alias = "s2m_expr_" + std::to_string(n);
+  plan->expressions.emplace_back(alias, expression);
+  plan->read_columns.push_back(alias);
+  *added = true;
+  return static_cast<int>(plan->read_columns.size() - 1);
+}
+
 // Places `leaf` at `path` in a shape tree, creating the sub-documents on the way.
 Status InsertIntoShape(std::vector<ShapeNode>* nodes, const std::vector<std::string>& path, ShapeNode leaf,
                        const std::string& full_path, const MappingPlace& place) {
@@ -144,18 +162,45 @@ class PlanBuilder {
       return Status::Ok();
     }
     for (const auto& field : fields) {
-      S2M_ASSIGN_OR_RETURN(std::string name, Column(table, field.column, field.place));
-      if (std::find(excluded.begin(), excluded.end(), name) != excluded.end())
-        return MappingError(field.place, fmt::format("column '{}' is both in \"fields\" and in \"exclude\"", name));
       ShapeNode node;
       node.kind = ShapeNode::Kind::kField;
-      node.column = NeedColumn(plan, name);
+      if (!field.expr.empty()) {
+        bool added = false;
+        node.column = NeedExpression(plan, table, field.expr, &added);
+        if (added) S2M_RETURN_IF_ERROR(ProbeExpression(table, plan->read_columns[node.column], field));
+      } else {
+        S2M_ASSIGN_OR_RETURN(std::string name, Column(table, field.column, field.place));
+        if (std::find(excluded.begin(), excluded.end(), name) != excluded.end())
+          return MappingError(field.place, fmt::format("column '{}' is both in \"fields\" and in \"exclude\"", name));
+        node.column = NeedColumn(plan, name);
+      }
       node.type = field.type;
       node.nulls = Inherit(field.nulls, nulls);
       if (!field.ref.empty()) S2M_RETURN_IF_ERROR(CheckReference(field));
       S2M_RETURN_IF_ERROR(InsertIntoShape(&plan->shape, SplitPath(field.path), std::move(node), field.path, field.place));
     }
     return Status::Ok();
+  }
+
+  // A broken expression fails here, before anything is written, with the database's own message: the
+  // source runs the table's SELECT with the expression and an empty key filter (no keys: no row, and
+  // every connector writes it as a constant false), which makes the database parse and type it.
+  Status ProbeExpression(const TableInfo& table, const std::string& alias, const FieldSpec& field) {
+    ScanRequest request;
+    request.table = table.name;
+    request.columns = {alias};
+    request.expressions = {{alias, field.expr}};
+    request.key_filter = KeyFilter{};
+    Result<std::unique_ptr<RowStream>> stream = source_.Scan(request);
+    Status status = stream.status();
+    if (stream.ok()) {
+      RowBatch rows;
+      status = (*stream)->Next(&rows, 1).status();
+    }
+    if (status.ok()) return status;
+    return MappingError(field.place, fmt::format("field '{}': the source cannot evaluate \"expr\" {} on table '{}' "
+                                                 "(the source's own SQL, on that table's columns): {}",
+                                                 field.path, field.expr, table.name, status.message()));
   }
 
   // A reference keeps a foreign key so that documents point at each other by _id: the collection it
@@ -293,7 +338,14 @@ class PlanBuilder {
     if (!spec.id_parts.empty()) {
       plan.id.kind = spec.id_is_composite ? IdPlan::Kind::kComposite : IdPlan::Kind::kColumn;
       for (const auto& [key, column] : spec.id_parts) {
-        S2M_ASSIGN_OR_RETURN(std::string name, Column(*table, column, id_place));
+        Result<std::string> found = Column(*table, column, id_place);
+        // {"expr": "Column"} is a composite _id with a key named "expr"; {"expr": "a || b"} was meant
+        // as a computed _id, which is not supported.
+        if (!found.ok() && key == "expr" && spec.id_is_composite)
+          return Status::Error(found.status().code(),
+                               found.status().message() + "; a computed _id is not supported (\"expr\" is allowed "
+                                                          "only in \"fields\"): compute the key in a view of the source");
+        S2M_ASSIGN_OR_RETURN(std::string name, std::move(found));
         id_columns.push_back(name);
         plan.id.parts.push_back({key, NeedColumn(&plan.table, name)});
       }

@@ -27,6 +27,8 @@ Status AppendField(const TablePlan& plan, const ShapeNode& node, const RowBatch&
     status = converted.ok() ? AppendValue(doc, key, key_length, converted.value()) : converted.status();
   }
   if (status.ok()) return status;
+  if (const std::string* expression = plan.ExpressionAt(node.column))
+    return status.WithContext(fmt::format("expression ({}) on table {}", *expression, plan.table));
   return status.WithContext(fmt::format("column {}.{}", plan.table, plan.read_columns[node.column]));
 }
 

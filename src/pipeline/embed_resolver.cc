@@ -38,6 +38,7 @@ Status EmbedResolver::Fetch(const EmbedPlan& embed, std::vector<std::vector<Valu
     ScanRequest request;
     request.table = embed.table.table;
     request.columns = embed.table.read_columns;
+    request.expressions = embed.table.expressions;
     request.where = embed.table.where;
     // The join columns first: an index on them then yields the rows already grouped, and the database
     // sorts only within each parent (SQLite: "TEMP B-TREE FOR RIGHT PART OF ORDER BY"; measured 25 %

@@ -103,6 +103,7 @@ class CollectionRun {
     ScanRequest request;
     request.table = plan_.table.table;
     request.columns = plan_.table.read_columns;
+    request.expressions = plan_.table.expressions;
     request.where = plan_.table.where;
     request.order_by = plan_.table.order_by;
     request.range = range;
@@ -134,6 +135,7 @@ class CollectionRun {
       ScanRequest request;
       request.table = embed.table.table;
       request.columns = embed.table.read_columns;
+      request.expressions = embed.table.expressions;
       request.where = embed.table.where;
       MissingParentFilter filter;
       filter.columns = embed.foreign_names;

@@ -66,7 +66,22 @@ def main():
         "value with fields": {"collections": {"c": {"from": "t", "embed": {"e": {"from": "u", "as": "array", "value": "x", "fields": {"a": "b"}}}}}},
         "no collections": {"source": "sqlite:x"},
         "version 2": {"version": 2, "collections": {"c": {"from": "t"}}},
+        "column and expr": {"collections": {"c": {"from": "t", "fields": {"a": {"column": "x", "expr": "LOWER(x)"}}}}},
+        "neither column nor expr": {"collections": {"c": {"from": "t", "fields": {"a": {"type": "string"}}}}},
+        "empty expr": {"collections": {"c": {"from": "t", "fields": {"a": {"expr": ""}}}}},
+        "expr as join key": {"collections": {"c": {"from": "t", "embed": {"e": {"from": "u", "as": "object", "local": {"expr": "x"}}}}}},
+        "expr as value": {"collections": {"c": {"from": "t", "embed": {"e": {"from": "u", "as": "array", "value": {"expr": "x"}}}}}},
+        "expr in order_by": {"collections": {"c": {"from": "t", "order_by": [{"expr": "x"}]}}},
     }
+    good = {
+        "computed field": {"collections": {"c": {"from": "t", "fields": {"a": {"expr": "LOWER(x)", "type": "string", "nulls": "omit"}}}}},
+        "computed embed field": {"collections": {"c": {"from": "t", "embed": {"e": {"from": "u", "as": "array", "fields": {"n": {"expr": "q * 2"}}}}}}},
+    }
+    for name, mapping in good.items():
+        checked += 1
+        for e in validator.iter_errors(mapping):
+            failures += 1
+            print(f"FAIL the schema refuses a mapping with a {name}: {e.message}")
     for name, mapping in bad.items():
         checked += 1
         if validator.is_valid(mapping):

@@ -69,6 +69,20 @@ const BadMapping kBadMappings[] = {
     {"order_by_on_object_embed",
      "{\n  \"collections\": {\n    \"c\": {\"from\": \"t\", \"embed\": {\"e\": {\"from\": \"u\", \"as\": \"object\", \"order_by\": \"x\"}}}\n  }\n}",
      "3:81", "an \"object\" embed holds one row"},
+    {"field_column_and_expr", "{\n  \"collections\": {\n    \"c\": {\"from\": \"t\", \"fields\": {\"a\": {\"column\": \"x\", \"expr\": \"LOWER(x)\"}}}\n  }\n}",
+     "3:56", "keep one"},
+    {"field_expr_not_string", "{\n  \"collections\": {\n    \"c\": {\"from\": \"t\", \"fields\": {\"a\": {\"expr\": 5}}}\n  }\n}",
+     "3:49", "\"expr\" must be a string"},
+    {"field_expr_empty", "{\n  \"collections\": {\n    \"c\": {\"from\": \"t\", \"fields\": {\"a\": {\"expr\": \"\"}}}\n  }\n}",
+     "3:49", "it must name an SQL expression"},
+    {"expr_as_id_part", "{\n  \"collections\": {\n    \"c\": {\"from\": \"t\", \"_id\": {\"k\": {\"expr\": \"x\"}}}\n  }\n}",
+     "3:38", "allowed only in \"fields\""},
+    {"expr_as_join_key", "{\n  \"collections\": {\n    \"c\": {\"from\": \"t\", \"embed\": {\"e\": {\"from\": \"u\", \"as\": \"object\", \"local\": {\"expr\": \"x\"}}}}\n  }\n}",
+     "3:79", "join keys (local/foreign)"},
+    {"expr_as_value", "{\n  \"collections\": {\n    \"c\": {\"from\": \"t\", \"embed\": {\"e\": {\"from\": \"u\", \"as\": \"array\", \"value\": {\"expr\": \"x\"}}}}\n  }\n}",
+     "3:78", "\"value\" must name columns"},
+    {"expr_in_order_by", "{\n  \"collections\": {\n    \"c\": {\"from\": \"t\", \"order_by\": [\"a\", {\"expr\": \"x\"}]}\n  }\n}",
+     "3:43", "\"order_by\" must name columns"},
 };
 
 class BadMappingTest : public ::testing::TestWithParam<BadMapping> {};
@@ -85,6 +99,46 @@ TEST_P(BadMappingTest, NamesFileLineColumnAndTheFix) {
 
 INSTANTIATE_TEST_SUITE_P(EveryErrorPath, BadMappingTest, ::testing::ValuesIn(kBadMappings),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST(MappingParser, ReadsComputedFieldsInCollectionsAndEmbeds) {
+  const char* text = R"json({
+    "collections": {
+      "invoices": {
+        "from": "Invoice",
+        "fields": {"number": {"expr": "'ORD-' || CAST(InvoiceId AS TEXT)", "type": "string"},
+                   "total": "Total",
+                   "city": {"expr": "LOWER(BillingCity)", "nulls": "omit"}},
+        "embed": {"lines": {"from": "InvoiceLine", "as": "array",
+                            "fields": {"amount": {"expr": "UnitPrice * Quantity", "type": "double"}}}}
+      }
+    }
+  })json";
+  Result<Mapping> parsed = ParseMappingText(text, "m.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  const CollectionSpec& invoices = parsed->collections[0];
+  ASSERT_EQ(invoices.fields.size(), 3u);
+  const FieldSpec& number = invoices.fields[0];
+  EXPECT_EQ(number.expr, "'ORD-' || CAST(InvoiceId AS TEXT)");  // the user's SQL, untouched
+  EXPECT_TRUE(number.column.empty());
+  EXPECT_EQ(number.type, TargetType::kString);
+  EXPECT_EQ(number.place.line, 5);  // the place of the expression itself, for the database's errors
+  EXPECT_EQ(number.place.column, 39);
+  EXPECT_EQ(invoices.fields[1].column, "Total");
+  EXPECT_TRUE(invoices.fields[1].expr.empty());
+  EXPECT_EQ(invoices.fields[2].nulls, NullPolicy::kOmit);
+  ASSERT_EQ(invoices.embeds.size(), 1u);
+  ASSERT_EQ(invoices.embeds[0].fields.size(), 1u);
+  EXPECT_EQ(invoices.embeds[0].fields[0].expr, "UnitPrice * Quantity");
+  EXPECT_EQ(invoices.embeds[0].fields[0].type, TargetType::kDouble);
+}
+
+TEST(MappingParser, AnIdKeyNamedExprIsStillAColumn) {
+  // {"key": "Column"} names the _id's keys: a key called "expr" is allowed and reads a column.
+  Result<Mapping> parsed =
+      ParseMappingText(R"({"collections": {"c": {"from": "t", "_id": {"expr": "Code", "n": "Number"}}}})", "m.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->collections[0].id_parts[0], (std::pair<std::string, std::string>{"expr", "Code"}));
+}
 
 TEST(MappingParser, ReadsAFullMappingInFileOrder) {
   const char* text = R"({

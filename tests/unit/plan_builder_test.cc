@@ -142,5 +142,106 @@ TEST_F(PlanBuilderTest, ReferencesMustNameACollectionOfTheMapping) {
   EXPECT_TRUE(ok.ok()) << ok.status().message();
 }
 
+TEST_F(PlanBuilderTest, ComputedFieldsAreReadOnceEachUnderAnAlias) {
+  Result<Plan> plan = Build(R"json("c": {"from": "Customer", "fields": {
+      "email": {"expr": "LOWER(Email)"}, "name": "FirstName", "again": {"expr": "LOWER(Email)", "type": "string"},
+      "n": {"expr": "CustomerId * 2", "type": "int64"}},
+    "embed": {"invoices": {"from": "Invoice", "as": "array", "fields": {"number": {"expr": "'ORD-' || InvoiceId"}}}}})json");
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  const TablePlan& t = plan->collections[0].table;
+  // The _id, then the fields in file order; the same expression twice is read once.
+  EXPECT_EQ(t.read_columns, (std::vector<std::string>{"CustomerId", "s2m_expr_1", "FirstName", "s2m_expr_2"}));
+  EXPECT_EQ(t.expressions, (std::vector<std::pair<std::string, std::string>>{{"s2m_expr_1", "LOWER(Email)"},
+                                                                                {"s2m_expr_2", "CustomerId * 2"}}));
+  ASSERT_NE(t.ExpressionAt(1), nullptr);
+  EXPECT_EQ(*t.ExpressionAt(1), "LOWER(Email)");
+  EXPECT_EQ(t.ExpressionAt(0), nullptr);  // a plain column
+  EXPECT_EQ(t.ExpressionAt(2), nullptr);
+  ASSERT_EQ(t.shape.size(), 5u);  // email, name, again, n, invoices
+  EXPECT_EQ(t.shape[0].column, 1);
+  EXPECT_EQ(t.shape[2].column, 1);
+  EXPECT_EQ(t.shape[2].type, TargetType::kString);
+  EXPECT_EQ(t.shape[3].type, TargetType::kInt64);
+  // Embedded rows have their own read list and aliases, beside the join column.
+  const TablePlan& invoices = t.embeds[0].table;
+  EXPECT_EQ(invoices.read_columns, (std::vector<std::string>{"CustomerId", "s2m_expr_1"}));
+  ASSERT_NE(invoices.ExpressionAt(1), nullptr);
+  EXPECT_EQ(*invoices.ExpressionAt(1), "'ORD-' || InvoiceId");
+}
+
+TEST(PlanBuilder, AnAliasIsNeverAColumnNameOfTheTable) {
+  std::string db = testing::MakeSqliteDatabase("alias.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, s2m_expr_1 TEXT);");
+  auto source = OpenSource("sqlite:" + db);
+  ASSERT_TRUE(source.ok());
+  auto mapping = ParseMappingText(
+      R"json({"collections": {"c": {"from": "t", "fields": {"a": "s2m_expr_1", "b": {"expr": "id + 1"}}}}})json", "m.json");
+  ASSERT_TRUE(mapping.ok());
+  auto plan = BuildPlan(mapping.value(), **source);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  const TablePlan& t = plan->collections[0].table;
+  EXPECT_EQ(t.read_columns, (std::vector<std::string>{"id", "s2m_expr_1", "s2m_expr_2"}));
+  EXPECT_EQ(t.ExpressionAt(1), nullptr);  // the table's own column
+  ASSERT_NE(t.ExpressionAt(2), nullptr);
+  EXPECT_EQ(*t.ExpressionAt(2), "id + 1");
+}
+
+TEST_F(PlanBuilderTest, ABrokenExpressionFailsWithTheDatabaseMessageAtItsPlace) {
+  Result<Plan> plan = Build(R"json("c": {"from": "Customer", "fields": {"email": {"expr": "LOWER(Emal)"}}})json");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), StatusCode::kMappingError);  // exit 2, like any mistake in the file
+  const std::string& message = plan.status().message();
+  EXPECT_EQ(message.rfind("m.json:2:56: field 'email': the source cannot evaluate \"expr\" LOWER(Emal) on table "
+                          "'Customer'", 0),
+            0u)
+      << message;
+  EXPECT_NE(message.find("no such column: Emal"), std::string::npos) << message;  // SQLite's own words
+  // In an embed too, placed at the embed's field.
+  std::string embedded = Error(R"json("c": {"from": "Customer", "embed": {"i": {"from": "Invoice", "as": "array",
+                                   "fields": {"x": {"expr": "Total +"}}}}})json");
+  EXPECT_NE(embedded.find("m.json:3:61: field 'x': the source cannot evaluate \"expr\" Total + on table 'Invoice'"),
+            std::string::npos)
+      << embedded;
+  EXPECT_NE(embedded.find("syntax error"), std::string::npos) << embedded;
+}
+
+TEST_F(PlanBuilderTest, AComputedIdIsRefusedWithTheReason) {
+  std::string message = Error(R"json("c": {"from": "Customer", "_id": {"expr": "CustomerId || Email"}})json");
+  EXPECT_NE(message.find("m.json:2:34: unknown column 'CustomerId || Email' in table 'Customer'"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("a computed _id is not supported"), std::string::npos) << message;
+}
+
+TEST(PlanBuilder, SqliteExpressionsAreTypedByEachValuesStorageClass) {
+  std::string db = testing::MakeSqliteDatabase(
+      "storage.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, price NUMERIC(10,2));"
+                    "INSERT INTO t VALUES (1, 'Ann', 2.5), (2, NULL, 3);");
+  auto source = OpenSource("sqlite:" + db);
+  ASSERT_TRUE(source.ok());
+  auto mapping = ParseMappingText(R"json({"collections": {"c": {"from": "t", "fields": {
+      "upper": {"expr": "UPPER(name)"}, "twice": {"expr": "id * 2"}, "half": {"expr": "price / 2"},
+      "raw": {"expr": "price"}}}}})json", "m.json");
+  ASSERT_TRUE(mapping.ok());
+  auto plan = BuildPlan(mapping.value(), **source);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  const TablePlan& t = plan->collections[0].table;
+  ScanRequest request;
+  request.table = t.table;
+  request.columns = t.read_columns;
+  request.expressions = t.expressions;
+  request.order_by = t.order_by;
+  auto stream = (*source)->Scan(request);
+  ASSERT_TRUE(stream.ok()) << stream.status().message();
+  RowBatch rows;
+  ASSERT_TRUE((*stream)->Next(&rows, 10).value());
+  ASSERT_EQ(rows.rows(), 2u);
+  EXPECT_EQ(std::get<std::string>(rows.at(0, 1)), "ANN");
+  EXPECT_TRUE(IsNull(rows.at(1, 1)));                  // UPPER(NULL)
+  EXPECT_EQ(std::get<int32_t>(rows.at(0, 2)), 2);      // integer storage class
+  EXPECT_EQ(std::get<double>(rows.at(0, 3)), 1.25);    // real storage class
+  // No declared type, so no NUMERIC(10,2) decimal: the column as an expression is a plain double.
+  EXPECT_EQ(std::get<double>(rows.at(0, 4)), 2.5);
+  EXPECT_EQ(std::get<int32_t>(rows.at(1, 4)), 3);      // NUMERIC affinity stored 3 as an integer
+}
+
 }  // namespace
 }  // namespace sql2mongo
