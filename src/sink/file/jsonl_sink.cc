@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "common/relaxed_json.h"
 #include "common/handles.h"
 #include "sink/file/file_sinks.h"
 #include "sink/file/output_file.h"
@@ -24,13 +25,18 @@ class JsonlSink : public Sink {
   Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
     std::string text;
     for (const auto& doc : documents) {
-      size_t length = 0;
-      BsonString json(canonical_ ? bson_as_canonical_extended_json(doc.get(), &length)
-                                 : bson_as_relaxed_extended_json(doc.get(), &length));
-      if (!json)
+      std::string json;
+      if (canonical_) {
+        size_t length = 0;
+        BsonString canonical(bson_as_canonical_extended_json(doc.get(), &length));
+        if (canonical) json.assign(canonical.get(), length);
+      } else {
+        json = RelaxedJson(doc.get());  // doubles as mongoexport writes them: 0.99, not 0.98999999999999999112
+      }
+      if (json.empty())
         return Status::Error(StatusCode::kTargetError,
                              fmt::format("jsonl:{}: a document of {} cannot be written as Extended JSON", path_, collection));
-      text.append(json.get(), length);
+      text.append(json);
       text.push_back('\n');
     }
     S2M_RETURN_IF_ERROR(files_.Append(PathFor(collection), text.data(), text.size()));
