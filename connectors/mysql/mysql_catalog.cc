@@ -17,7 +17,7 @@ namespace {
 // What the decoder (mysql_types.cc) makes of a kind, for Source::DescribeTable's ValueTraits.
 std::vector<std::string> MysqlBsonTypes(MysqlColumnKind kind) {
   switch (kind) {
-    case MysqlColumnKind::kBool: return {"bool"};
+    case MysqlColumnKind::kBool: return {"bool", "int"};  // TINYINT(1) values other than 0/1 stay numbers
     case MysqlColumnKind::kInt32: return {"int"};
     case MysqlColumnKind::kInt64: return {"long"};
     case MysqlColumnKind::kUInt64:
@@ -28,7 +28,7 @@ std::vector<std::string> MysqlBsonTypes(MysqlColumnKind kind) {
     case MysqlColumnKind::kTime: return {"string"};
     case MysqlColumnKind::kSet: return {"array"};
     case MysqlColumnKind::kDate:
-    case MysqlColumnKind::kDateTime: return {"date"};
+    case MysqlColumnKind::kDateTime: return {"date", "null"};  // zero dates become null, even NOT NULL
     case MysqlColumnKind::kBinary:
     case MysqlColumnKind::kUuid: return {"binData"};
     case MysqlColumnKind::kJson:

@@ -136,7 +136,7 @@ std::vector<std::string> PgBsonTypes(PgValueKind kind) {
     case PgValueKind::kUuid: return {"binData"};
     case PgValueKind::kDate:
     case PgValueKind::kTimestamp:
-    case PgValueKind::kTimestampTz: return {"date"};
+    case PgValueKind::kTimestampTz: return {"date", "string"};  // 'infinity' keeps its text
     case PgValueKind::kText:
     case PgValueKind::kChar:
     case PgValueKind::kTime:

@@ -20,7 +20,8 @@ struct ValueTraits {
   bool array = false;       // values are arrays (PostgreSQL arrays, MySQL SET)
   bool may_nest = false;    // ... which may have more than one dimension (PostgreSQL arrays)
   // The BSON types the values take, as $jsonSchema names them ("int", "long", "double", "decimal",
-  // "string", "bool", "date", "binData", "object", "array"); empty when any (JSON, types read as text).
+  // "string", "bool", "date", "binData", "object", "array", and "null" where a NOT NULL column still
+  // gives null: MySQL zero dates); empty when any (JSON, types read as text).
   std::vector<std::string> bson_types;
 };
 

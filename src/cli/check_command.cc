@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "common/handles.h"
+#include "common/relaxed_json.h"
 #include "sql2mongo/document_builder.h"
 #include "sql2mongo/pipeline.h"
 #include "sql2mongo/target_check.h"
@@ -145,7 +146,7 @@ class Checker {
 
   // An _id that is not the table's primary key may repeat: every repeat would be refused by the target.
   // The key values are streamed and counted here (up to kIdRowsChecked rows), which any source can do.
-  static constexpr uint64_t kIdRowsChecked = 10'000'000;
+  static constexpr uint64_t kIdRowsChecked = 5'000'000;
   void CheckIds() {
     for (const CollectionPlan& collection : job_.plan.collections) {
       if (collection.id.kind == IdPlan::Kind::kGenerated) continue;
@@ -156,32 +157,38 @@ class Checker {
       std::vector<std::string> sorted_key = info->primary_key, sorted_columns = columns;
       std::sort(sorted_key.begin(), sorted_key.end());
       std::sort(sorted_columns.begin(), sorted_columns.end());
-      if (!sorted_key.empty() && sorted_key == sorted_columns && collection.table.where.empty()) continue;
+      if (!sorted_key.empty() && sorted_key == sorted_columns) continue;  // unique, whatever the where keeps
       ScanRequest request;
       request.table = collection.table.table;
       request.columns = columns;
       request.where = collection.table.where;
       Result<std::unique_ptr<RowStream>> stream = job_.source->Scan(request);
-      if (!stream.ok()) continue;  // the where check reported it
-      std::unordered_map<std::string, uint64_t> seen;
+      Status failed = stream.ok() ? Status::Ok() : stream.status();
+      // 64-bit hashes of the keys, not the keys: ~40 bytes a row whatever the key's width (a collision,
+      // ~n^2/2^65, could only report a repeat that is not there).
+      std::unordered_map<size_t, uint32_t> seen;
       uint64_t rows_read = 0, repeated_rows = 0;
-      std::string example;
+      std::string example, key;
+      std::vector<int> all(columns.size());
+      for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
       RowBatch rows;
-      while (rows_read < kIdRowsChecked) {
+      while (failed.ok() && rows_read < kIdRowsChecked) {
         Result<bool> more = (*stream)->Next(&rows, 10000);
+        if (!more.ok()) failed = more.status();
         if (!more.ok() || !more.value()) break;
         for (size_t row = 0; row < rows.rows(); ++row, ++rows_read) {
-          std::string key;
-          std::vector<int> all(columns.size());
-          for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
           if (!JoinKeyOf(rows, row, all, &key)) continue;  // a NULL _id is rejected by the build, with its reason
-          if (++seen[key] == 2) {
+          uint32_t& count = seen[std::hash<std::string>{}(key)];
+          if (++count >= 2) {
             ++repeated_rows;
             if (example.empty()) example = ValueToDisplay(rows.at(row, 0));
-          } else if (seen[key] > 2) {
-            ++repeated_rows;
           }
         }
+      }
+      if (!failed.ok()) {
+        Add(Finding::kProblem, "", collection.name,
+            fmt::format("_id ({}): could not read it to look for repeats: {}", Columns(columns), failed.message()));
+        continue;
       }
       if (repeated_rows > 0)
         Add(Finding::kProblem, job_.mapping.PlaceOf(CollectionPointer(collection.name) + "/_id").ToString(),
@@ -221,10 +228,13 @@ class Checker {
         std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::inserter(common, common.begin()));
         if (common.empty())
           Add(Finding::kProblem, "", collection,
-              fmt::format("embed {}: join columns {}.{} ({}) and {}.{} ({}) never hold equal values of one type: rows "
-                          "whose keys the database matches by converting are rejected; give both columns one type",
+              fmt::format("embed {}: join columns {}.{} ({}) and {}.{} ({}) never hold equal values of one type: {}; "
+                          "give both columns one type",
                           embed.path, parent.table, local->name, local->declared_type, embed.table.table, foreign->name,
-                          foreign->declared_type));
+                          foreign->declared_type,
+                          embed.kind == EmbedKind::kArray
+                              ? "child rows whose keys the database matches by converting are rejected"
+                              : "the parent rows the database matches by converting are embedded as null"));
       }
       CheckJoinTypes(collection, embed.table);
     }
@@ -328,18 +338,26 @@ class Checker {
   // documents `run` writes for those rows, and the same rejects.
   void BuildSamples() {
     if (arguments_.sample == 0) return;
+    if (!job_.sink) {  // no target: build them for one that stores every value
+      Result<std::unique_ptr<Sink>> null_sink = OpenSink("null:");
+      if (!null_sink.ok()) return;
+      job_.sink = std::move(null_sink).value();
+    }
     SampleSink samples(*job_.sink, static_cast<size_t>(arguments_.sample));
     RunOptions options;
     options.sample_rows = static_cast<size_t>(arguments_.sample);
     options.batch_size = static_cast<size_t>(arguments_.sample);
     options.writers = 1;
     options.read_partitions = 1;
-    options.rejects_file = (std::filesystem::temp_directory_path() /
-                            fmt::format("sql2mongo-check-{}.rejects.jsonl", getpid()))
-                               .string();
-    std::error_code ignored;
-    std::filesystem::remove(options.rejects_file, ignored);  // ours, from an earlier check with this pid
+    // The sampled rows that would be rejected, with their reasons and source values: a private file
+    // (mode 600, made by mkstemp), removed again when no row was rejected.
+    std::string path = (std::filesystem::temp_directory_path() / "sql2mongo-check-XXXXXX.rejects.jsonl").string();
+    int fd = mkstemps(path.data(), static_cast<int>(std::string(".rejects.jsonl").size()));
+    if (fd >= 0) close(fd);
+    options.rejects_file = path;
     RunSummary summary = RunPlan(job_.plan, *job_.source, samples, options);
+    std::error_code ignored;
+    if (summary.TotalRejected() == 0) std::filesystem::remove(path, ignored);
     if (!summary.failure.ok()) Add(Finding::kProblem, "", "", "building samples: " + summary.failure.message());
     for (const auto& counters : summary.collections) {
       if (counters.rejected > 0)
@@ -378,8 +396,8 @@ class Checker {
     }
     for (const auto& [collection, docs] : samples_) {
       for (const auto& doc : docs) {
-        BsonString json(bson_as_relaxed_extended_json(doc.get(), nullptr));
-        fmt::print("sample  collection '{}': {}\n", collection, json ? json.get() : "<unprintable>");
+        std::string json = RelaxedJson(doc.get());
+        fmt::print("sample  collection '{}': {}\n", collection, json.empty() ? "<unprintable>" : json);
       }
     }
     fmt::print("{}: {} error{}, {} problem{}; nothing was written (exit {})\n",

@@ -138,11 +138,14 @@ class SchemaBuilder {
     std::vector<std::string> types;
     if (const char* forced = BsonTypeOf(type)) types = {forced};
     else if (column) types = column->yields.bson_types;
-    bool nullable = !column || column->nullable;
+    // A NOT NULL column may still give null (MySQL's zero dates): its types say so.
+    bool gives_null = std::find(types.begin(), types.end(), "null") != types.end();
+    bool nullable = !column || column->nullable || gives_null;
     if (always) *always = !(nullable && nulls == NullPolicy::kOmit);
     nlohmann::ordered_json schema = nlohmann::ordered_json::object();
     if (!types.empty()) {
-      if (nullable && nulls == NullPolicy::kKeep) types.push_back("null");
+      if (nullable && nulls == NullPolicy::kKeep && !gives_null) types.push_back("null");
+      if (nulls == NullPolicy::kOmit && gives_null) types.erase(std::find(types.begin(), types.end(), "null"));
       schema["bsonType"] = BsonType(types);
     }
     if (const std::string* expression = table.ExpressionAt(column_index))

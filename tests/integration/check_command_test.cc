@@ -198,5 +198,15 @@ TEST_P(CheckCommandTest, JoinColumnsOfTypesThatNeverMatchAreAProblem) {
       << Messages(lines);
 }
 
+// No target anywhere: the target checks are skipped with a problem, and the samples are still built.
+TEST(CheckWithoutTarget, SamplesAreBuiltAndTheMissingTargetIsAProblem) {
+  std::string mapping = SqliteMapping("no_target", R"({ "artists": { "from": "Artist" } })");
+  CommandResult r = RunCli("check " + ShellQuote(mapping) + " --sample 2");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("no target: set \"target\" in the mapping or pass --target"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("sample  collection 'artists': { \"_id\" : 1, \"Name\" : \"AC/DC\" }"), std::string::npos)
+      << r.output;
+}
+
 }  // namespace
 }  // namespace sql2mongo::testing
