@@ -44,6 +44,16 @@ struct SchemaArguments {
 void AddSchemaCommand(CLI::App& app, SchemaArguments* arguments);
 int SchemaCommand(const SchemaArguments& arguments);
 
+struct InitArguments {
+  std::string source_uri;
+  std::string tables;              // comma-separated; empty: every table
+  std::string output_file;         // empty: standard output
+  std::string password_file;
+  uint64_t max_rows_per_table = 0;  // 0: the survey's default cap
+};
+void AddInitCommand(CLI::App& app, InitArguments* arguments);
+int InitCommand(const InitArguments& arguments);
+
 struct PeekArguments {
   std::string mapping_file;
   std::string collection;

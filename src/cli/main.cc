@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   AddSchemaCommand(app, &schema);
   PeekArguments peek;
   AddPeekCommand(app, &peek);
+  InitArguments init;
+  AddInitCommand(app, &init);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -50,5 +52,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("check")) return CheckCommand(check);
   if (app.got_subcommand("schema")) return SchemaCommand(schema);
   if (app.got_subcommand("peek")) return PeekCommand(peek);
+  if (app.got_subcommand("init")) return InitCommand(init);
   return kExitBadInput;
 }

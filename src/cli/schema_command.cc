@@ -4,9 +4,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cli/command_output.h"
 #include "cli/commands.h"
 #include "sql2mongo/json_schema.h"
 
@@ -39,14 +39,9 @@ int SchemaCommand(const SchemaArguments& arguments) {
     return report(Status::Error(StatusCode::kUsage, fmt::format("{}: no collection '{}' in the mapping",
                                                                 arguments.job.mapping_file, arguments.collection)));
   std::string text = validators.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-  if (arguments.output_file.empty()) {
-    fmt::print("{}", text);
-    return kExitOk;
-  }
-  std::ofstream out(arguments.output_file, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) return report(Status::Error(StatusCode::kUsage, fmt::format("-o {}: cannot write it", arguments.output_file)));
+  Status written = PrintOrWrite(text, arguments.output_file);
+  if (!written.ok()) return report(written);
+  if (arguments.output_file.empty()) return kExitOk;
   spdlog::info("wrote the validators of {} collection{} to {}", validators.size(), validators.size() == 1 ? "" : "s",
                arguments.output_file);
   return kExitOk;
