@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "common/handles.h"
 #include "common/relaxed_json.h"
+#include "mapping/catalog_cache.h"
 #include "sql2mongo/document_builder.h"
 #include "sql2mongo/pipeline.h"
 #include "sql2mongo/target_check.h"
@@ -82,6 +83,7 @@ class Checker {
     Result<Job> loaded = LoadJob(arguments_.job, JobPart::kPlan);
     if (!loaded.ok()) return Fail(loaded.status());
     job_ = std::move(loaded).value();
+    catalog_ = std::make_unique<CatalogCache>(*job_.source);
     Info("", fmt::format("source {}: {} collection{}", job_.source->DisplayName(), job_.plan.collections.size(),
                          job_.plan.collections.size() == 1 ? "" : "s"));
     CheckWhereClauses();
@@ -241,14 +243,8 @@ class Checker {
   }
 
   const ColumnInfo* Column(const std::string& table, const std::string& column) {
-    auto found = tables_.find(table);
-    if (found == tables_.end()) {
-      Result<TableInfo> info = job_.source->DescribeTable(table);
-      if (!info.ok()) return nullptr;
-      found = tables_.emplace(table, std::move(info).value()).first;
-    }
-    int index = found->second.ColumnIndex(column);
-    return index < 0 ? nullptr : &found->second.columns[index];
+    Result<const ColumnInfo*> found = catalog_->Column(table, column);
+    return found.ok() ? found.value() : nullptr;  // a table the source cannot describe: the plan said so
   }
 
   // The target: reachable, who it is, what of the plan it cannot store, what it already holds.
@@ -424,7 +420,7 @@ class Checker {
 
   const CheckArguments& arguments_;
   Job job_;
-  std::map<std::string, TableInfo> tables_;
+  std::unique_ptr<CatalogCache> catalog_;  // of job_.source, once it is open
   std::vector<Finding> findings_;
   std::map<std::string, std::vector<BsonPtr>> samples_;
 };

@@ -3,7 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
+
+#include "mapping/catalog_cache.h"
 
 namespace sql2mongo {
 namespace {
@@ -31,7 +32,7 @@ nlohmann::ordered_json BsonType(std::vector<std::string> types) {
 
 class SchemaBuilder {
  public:
-  explicit SchemaBuilder(Source& source) : source_(source) {}
+  explicit SchemaBuilder(Source& source) : catalog_(source) {}
 
   Result<nlohmann::ordered_json> Collection(const CollectionPlan& collection) {
     nlohmann::ordered_json properties = nlohmann::ordered_json::object();
@@ -134,7 +135,7 @@ class SchemaBuilder {
   Result<nlohmann::ordered_json> Value(const TablePlan& table, int column_index, TargetType type, NullPolicy nulls,
                                        bool* always) {
     const std::string& name = table.read_columns[column_index];
-    S2M_ASSIGN_OR_RETURN(const ColumnInfo* column, Column(table.table, name));
+    S2M_ASSIGN_OR_RETURN(const ColumnInfo* column, catalog_.Column(table.table, name));
     std::vector<std::string> types;
     if (const char* forced = BsonTypeOf(type)) types = {forced};
     else if (column) types = column->yields.bson_types;
@@ -157,18 +158,8 @@ class SchemaBuilder {
     return schema;
   }
 
-  Result<const ColumnInfo*> Column(const std::string& table, const std::string& column) {
-    auto found = tables_.find(table);
-    if (found == tables_.end()) {
-      S2M_ASSIGN_OR_RETURN(TableInfo info, source_.DescribeTable(table));
-      found = tables_.emplace(table, std::move(info)).first;
-    }
-    int index = found->second.ColumnIndex(column);
-    return index < 0 ? nullptr : &found->second.columns[index];
-  }
 
-  Source& source_;
-  std::map<std::string, TableInfo> tables_;
+  CatalogCache catalog_;
 };
 
 }  // namespace

@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <map>
+
+#include "mapping/catalog_cache.h"
 
 namespace sql2mongo {
 namespace {
@@ -11,7 +12,7 @@ constexpr char kTypeFix[] = "give the field \"type\": \"double\" (approximate) o
 
 class PlanChecker {
  public:
-  PlanChecker(Source& source, const ValueSupport& supports) : source_(source), supports_(supports) {}
+  PlanChecker(Source& source, const ValueSupport& supports) : source_(source), catalog_(source), supports_(supports) {}
 
   Status CheckCollection(const CollectionPlan& collection) {
     collection_ = collection.name;
@@ -72,7 +73,7 @@ class PlanChecker {
   Status CheckColumn(const TablePlan& table, int column_index, TargetType type, const std::string& path,
                      bool in_array) {
     const std::string& column_name = table.read_columns[column_index];
-    S2M_ASSIGN_OR_RETURN(const ColumnInfo* column, Column(table.table, column_name));
+    S2M_ASSIGN_OR_RETURN(const ColumnInfo* column, catalog_.Column(table.table, column_name));
     if (!column) return Status::Ok();
     std::string described = fmt::format("{}.{} ({})", table.table, column->name, column->declared_type);
     const ValueTraits& yields = column->yields;
@@ -110,24 +111,15 @@ class PlanChecker {
     return holds;
   }
 
-  Result<const ColumnInfo*> Column(const std::string& table, const std::string& column) {
-    auto found = tables_.find(table);
-    if (found == tables_.end()) {
-      S2M_ASSIGN_OR_RETURN(TableInfo info, source_.DescribeTable(table));
-      found = tables_.emplace(table, std::move(info)).first;
-    }
-    int index = found->second.ColumnIndex(column);
-    return index < 0 ? nullptr : &found->second.columns[index];
-  }
 
   void Add(const std::string& field, const std::string& column, const std::string& what, const std::string& fix) {
     findings_.push_back(TargetFinding{collection_, field, column, what, fix});
   }
 
   Source& source_;
+  CatalogCache catalog_;
   const ValueSupport& supports_;
   std::string collection_;
-  std::map<std::string, TableInfo> tables_;
   std::vector<TargetFinding> findings_;
 };
 
