@@ -129,6 +129,46 @@ class PostgresSource : public Source {
     return std::optional<std::pair<int64_t, int64_t>>(std::make_pair(low, high));
   }
 
+  // The planner's statistics (pg_class.reltuples, summed over the leaves of a partitioned table). A table
+  // never analyzed (reltuples -1 since PostgreSQL 14) is counted when it is small (< kCountPages pages).
+  Result<std::optional<uint64_t>> EstimateRows(const std::string& table) override {
+    constexpr int64_t kCountPages = 10000;  // 80 MB
+    S2M_ASSIGN_OR_RETURN(const PgTable* described, Describe(table));
+    S2M_ASSIGN_OR_RETURN(PgLease lease, pool_->Acquire());
+    std::string what = fmt::format("source {}: estimating the rows of '{}'", DisplayName(), described->info.name);
+    S2M_ASSIGN_OR_RETURN(std::string relation, QuotePgLiteral(lease.get(), described->name.sql));
+    S2M_ASSIGN_OR_RETURN(
+        PgResult stats,
+        ExecPostgres(lease.get(),
+                     // The table itself, or the leaves of its partition tree (a partitioned parent
+                     // holds no rows of its own, and pg_partition_tree is empty for a plain table).
+                     fmt::format("WITH parts AS (SELECT relid FROM pg_partition_tree({0}::regclass) WHERE isleaf "
+                                 "UNION SELECT {0}::regclass) "
+                                 "SELECT coalesce(sum(c.reltuples) FILTER (WHERE c.reltuples >= 0), -1)::int8, "
+                                 "bool_or(c.reltuples < 0), sum(c.relpages)::int8 "
+                                 "FROM parts JOIN pg_class c ON c.oid = parts.relid WHERE c.relkind <> 'p'",
+                                 relation),
+                     what));
+    auto integer = [&](int field) -> std::optional<int64_t> {
+      if (PQgetisnull(stats.get(), 0, field)) return std::nullopt;
+      const char* text = PQgetvalue(stats.get(), 0, field);
+      int64_t value = 0;
+      if (std::from_chars(text, text + PQgetlength(stats.get(), 0, field), value).ec != std::errc{}) return std::nullopt;
+      return value;
+    };
+    std::optional<int64_t> tuples = integer(0), pages = integer(2);
+    bool unanalyzed = !PQgetisnull(stats.get(), 0, 1) && PQgetvalue(stats.get(), 0, 1)[0] == 't';
+    if (tuples && *tuples >= 0 && !unanalyzed) return std::optional<uint64_t>(static_cast<uint64_t>(*tuples));
+    if (!pages || *pages >= kCountPages) return std::optional<uint64_t>();
+    S2M_ASSIGN_OR_RETURN(PgResult counted,
+                         ExecPostgres(lease.get(), "SELECT count(*) FROM " + described->name.sql, what));
+    const char* text = PQgetvalue(counted.get(), 0, 0);
+    uint64_t rows = 0;
+    if (std::from_chars(text, text + PQgetlength(counted.get(), 0, 0), rows).ec != std::errc{})
+      return std::optional<uint64_t>();
+    return std::optional<uint64_t>(rows);
+  }
+
   // One EXISTS query: it stops at the first matching row, and reads the table once when none does.
   Result<bool> ColumnHolds(const std::string& table, const std::string& column, ValueHazard hazard,
                            const std::string& where) override {

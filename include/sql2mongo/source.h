@@ -141,6 +141,12 @@ class Source {
                                                                                const std::string& column) {
     return Status::Error(StatusCode::kUnsupported, "key bounds are not supported by " + DisplayName());
   }
+  // Roughly how many rows `table` holds, from the catalog's statistics where it keeps them (cheap, may be
+  // stale) or a count where counting is cheap; nullopt when the source cannot tell. For progress totals
+  // and plan estimates only: never for correctness.
+  virtual Result<std::optional<uint64_t>> EstimateRows(const std::string& table) {
+    return Status::Error(StatusCode::kUnsupported, "row estimates are not supported by " + DisplayName());
+  }
   // Whether some row of `table` that satisfies `where` (the mapping's SQL condition, may be empty)
   // holds `hazard` in `column`, for columns whose ValueTraits say they can (may_be_nan, may_nest).
   // kUnsupported on sources that cannot tell; the caller then assumes it may.
