@@ -2,6 +2,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sql2mongo/plan.h"
 #include "sql2mongo/progress.h"
@@ -16,15 +18,23 @@ struct RunOptions {
   bool drop = false;                   // replace the target collections
   int writers = 2;                     // batches written at once (the sink may allow fewer)
   int read_partitions = 1;             // key ranges of a root table read at once, each by its own reader
-  std::string rejects_file;            // JSON lines, one per rejected row or document
+  // Where rejected rows and documents go, as JSON lines: a folder with one <collection>.jsonl each, or
+  // one file when the path ends in ".jsonl".
+  std::string rejects_file;
   // A dry run's sample (sql2mongo check): at most this many root rows per collection, read by one
   // reader, and no orphan scan (it reads whole child tables). 0: every row.
   size_t sample_rows = 0;
+  // Counters the caller reads while the run goes (a progress display); made for the plan's collections
+  // (in plan order) by the caller. nullptr: the run keeps its own.
+  RunProgress* progress = nullptr;
 };
 
 // Runs every collection of the plan. summary.failure says why the run stopped early (source or target
 // failure); the counters still tell what was done until then. Rows that could not become documents
 // are counted as rejects, not as a failure.
 RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOptions& options);
+
+// (collection, root table) of each collection, in plan order: what a RunProgress is made of.
+std::vector<std::pair<std::string, std::string>> CollectionsOf(const Plan& plan);
 
 }  // namespace sql2mongo

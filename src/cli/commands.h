@@ -1,5 +1,5 @@
-// Sub-commands of the sql2mongo CLI. Each returns the process exit code:
-// 0 success, 1 the run failed or rejected rows, 2 bad usage or a bad mapping file.
+// Sub-commands of the sql2mongo CLI. Each returns the process exit code (docs/commands.md):
+// 0 success, 1 the run failed, 2 bad usage or a bad mapping file, 3 the run finished with rejects.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -14,15 +14,20 @@ namespace sql2mongo {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRunFailed = 1;
 inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitFinishedWithRejects = 3;
 
 // Exit code for a failed Status: mapping and usage errors are the user's input (2), the rest are the run (1).
 int ExitCodeFor(const Status& status);
 
 struct RunArguments {
   JobArguments job;
-  std::string rejects_file;
+  std::string rejects_path;  // a folder, or one file when it ends in .jsonl; empty: the default
+  std::string report_file;   // --report: the run's account as JSON
   bool drop = false;
   size_t batch_size = 1000;
+  std::string progress = "auto";  // auto, bars, plain, json, none
+  double progress_interval = 10;  // seconds between plain or JSON progress lines
+  bool quiet = false;             // only errors and the summary
 };
 void AddRunCommand(CLI::App& app, RunArguments* arguments);
 int RunCommand(const RunArguments& arguments);

@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/progress_display.h"
+#include "cli/run_report.h"
 #include "common/redact.h"
 #include "pipeline/summary.h"
 #include "sql2mongo/mapping.h"
@@ -16,6 +18,26 @@
 #include "sql2mongo/target_check.h"
 
 namespace sql2mongo {
+namespace {
+
+// Where rejects go unless --rejects says: rejects/ beside the report, else MAPPING-NAME.rejects/ here
+// (so two jobs run from one folder do not mix theirs).
+std::string DefaultRejectsPath(const RunArguments& arguments) {
+  if (!arguments.report_file.empty())
+    return (std::filesystem::path(arguments.report_file).parent_path() / "rejects").string();
+  return std::filesystem::path(arguments.job.mapping_file).stem().string() + ".rejects";
+}
+
+int ExitCodeOf(const RunSummary& summary) {
+  switch (VerdictOf(summary)) {
+    case RunVerdict::kWritten: return kExitOk;
+    case RunVerdict::kRejects: return kExitFinishedWithRejects;
+    case RunVerdict::kFailed: break;
+  }
+  return ExitCodeFor(summary.failure) == kExitBadInput ? kExitBadInput : kExitRunFailed;
+}
+
+}  // namespace
 
 void AddRunCommand(CLI::App& app, RunArguments* arguments) {
   CLI::App* run = app.add_subcommand("run", "Migrate: read the source, build documents, write them to the target");
@@ -30,25 +52,61 @@ void AddRunCommand(CLI::App& app, RunArguments* arguments) {
   run->add_option("--writers", arguments->job.writers, "Batches inserted into MongoDB at once")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  run->add_option("--rejects", arguments->rejects_file,
-                  "File for rejected rows, one JSON line each (default: MAPPING-NAME.rejects.jsonl here)");
+  run->add_option("--rejects", arguments->rejects_path,
+                  "Folder for rejected rows and documents, one <collection>.jsonl each, or one file when the "
+                  "path ends in .jsonl (default: rejects/ beside --report, else MAPPING-NAME.rejects/ here)");
+  run->add_option("--report", arguments->report_file,
+                  "Write the run's account here as JSON: counts, timings, verdict, rejects (docs/report.md)");
+  run->add_option("--progress", arguments->progress,
+                  "auto (bars on a terminal, else plain lines), bars, plain, json (JSON lines on stdout), none")
+      ->check(CLI::IsMember({"auto", "bars", "plain", "json", "none"}))
+      ->capture_default_str();
+  run->add_option("--progress-interval", arguments->progress_interval, "Seconds between plain or JSON progress lines")
+      ->check(CLI::Range(0.05, 86400.0))
+      ->capture_default_str();
+  run->add_flag("-q,--quiet", arguments->quiet, "Print only errors and the summary");
 }
 
 int RunCommand(const RunArguments& arguments) {
-  auto report = [](const Status& status) {
+  auto started = std::chrono::system_clock::now();
+  Result<ProgressMode> requested = ParseProgressMode(arguments.progress);
+  if (!requested.ok()) {
+    spdlog::error("{}", requested.status().message());
+    return kExitBadInput;
+  }
+  ProgressMode mode = arguments.quiet ? ProgressMode::kNone : ResolveProgressMode(requested.value());
+  if (arguments.quiet) spdlog::set_level(spdlog::level::err);
+
+  RunReport report;
+  report.mapping_file = arguments.job.mapping_file;
+  report.mapping_digest = FileDigest(arguments.job.mapping_file);
+  report.started = started;
+  // A run that stops before it starts still leaves its account, when one was asked for.
+  auto stop_early = [&](const Status& status) {
     spdlog::error("{}", status.message());
-    return ExitCodeFor(status);
+    int code = ExitCodeFor(status);
+    if (!arguments.report_file.empty()) {
+      report.finished = std::chrono::system_clock::now();
+      report.exit_code = code;
+      report.failure = status;
+      Status written = WriteRunReport(arguments.report_file, report);
+      if (!written.ok()) spdlog::error("{}", written.message());
+    }
+    return code;
   };
   Result<Job> loaded = LoadJob(arguments.job, JobPart::kSink);
-  if (!loaded.ok()) return report(loaded.status());
+  if (!loaded.ok()) return stop_early(loaded.status());
   Job& job = loaded.value();
+  report.source = job.source->DisplayName();
+  report.target = job.sink->DisplayName();
   const TargetInfo& target = job.sink->Target();
+  report.target_info = target;
   if (target.product != "files") spdlog::info("{}", target.Describe(job.sink->DisplayName()));
   // Before anything is written (and before --drop): a value the target cannot store stops the run here,
   // every such field at once, instead of part of a collection and a lost connection later.
   Result<std::vector<TargetFinding>> findings = CheckPlanAgainstTarget(job.plan, *job.source, target);
-  if (!findings.ok()) return report(findings.status());
-  if (!findings->empty()) return report(TargetFindingsError(findings.value(), target, job.sink->DisplayName()));
+  if (!findings.ok()) return stop_early(findings.status());
+  if (!findings->empty()) return stop_early(TargetFindingsError(findings.value(), target, job.sink->DisplayName()));
 
   RunOptions options;
   options.batch_size = arguments.batch_size;
@@ -59,22 +117,47 @@ int RunCommand(const RunArguments& arguments) {
   std::optional<tbb::global_control> thread_limit;
   if (arguments.job.threads > 0)
     thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(arguments.job.threads));
-  options.rejects_file = arguments.rejects_file.empty()
-                             ? std::filesystem::path(arguments.job.mapping_file).stem().string() + ".rejects.jsonl"
-                             : arguments.rejects_file;
+  options.rejects_file = arguments.rejects_path.empty() ? DefaultRejectsPath(arguments) : arguments.rejects_path;
   std::error_code ignored;
-  // A file from an earlier run would mislead; anything else (/dev/null, a pipe) is left as it is.
-  if (std::filesystem::is_regular_file(options.rejects_file, ignored))
+  // A one-file rejects path from an earlier run would mislead; anything else (/dev/null, a pipe) is
+  // left as it is. A folder's stale files are removed by the run, per collection.
+  if (std::filesystem::path(options.rejects_file).extension() == ".jsonl" &&
+      std::filesystem::is_regular_file(options.rejects_file, ignored))
     std::filesystem::remove(options.rejects_file, ignored);
   spdlog::info("{} -> {}", job.source->DisplayName(), job.sink->DisplayName());
-  RunSummary summary = RunPlan(job.plan, *job.source, *job.sink, options);
-  fmt::print("{}", FormatSummary(summary));
-  std::fflush(stdout);
-  if (!summary.failure.ok()) {
-    spdlog::error("run stopped: {}", summary.failure.message());
-    return ExitCodeFor(summary.failure) == kExitBadInput ? kExitBadInput : kExitRunFailed;
+
+  RunProgress progress(CollectionsOf(job.plan));
+  options.progress = &progress;
+  RunSummary summary;
+  {
+    ProgressDisplay display(progress, mode, arguments.progress_interval);
+    std::optional<ScopedLogAroundBars> log_around_bars;
+    if (mode == ProgressMode::kBars) log_around_bars.emplace(display);
+    display.Start();
+    summary = RunPlan(job.plan, *job.source, *job.sink, options);
+    display.Stop();
   }
-  return summary.TotalRejected() > 0 ? kExitRunFailed : kExitOk;
+  int code = ExitCodeOf(summary);
+  report.finished = std::chrono::system_clock::now();
+  report.exit_code = code;
+  report.summary = &summary;
+  report.failure = summary.failure;
+  if (mode == ProgressMode::kJson) {
+    fmt::print("{}", RunReportJson(report, -1));
+  } else {
+    fmt::print("{}", FormatSummary(summary));
+  }
+  std::fflush(stdout);
+  if (!summary.failure.ok()) spdlog::error("run stopped: {}", summary.failure.message());
+  for (const auto& problem : UnaccountedRows(summary)) spdlog::error("rows unaccounted for: {}", problem);
+  if (!arguments.report_file.empty()) {
+    Status written = WriteRunReport(arguments.report_file, report);
+    if (!written.ok()) {
+      spdlog::error("{}", written.message());
+      if (code == kExitOk) code = kExitRunFailed;
+    }
+  }
+  return code;
 }
 
 }  // namespace sql2mongo

@@ -1,10 +1,14 @@
-// The rejects file: one JSON line per row or document that did not reach the target, with the reason.
+// The rejects: one JSON line per row or document that did not reach the target, with the reason, in a
+// folder with one <collection>.jsonl each (or one file for all, when the path ends in .jsonl).
 // Nothing is dropped silently: every row read is either written or listed here.
 #pragma once
 
 #include <cstdio>
+#include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "sql2mongo/row_batch.h"
 #include "sql2mongo/status.h"
@@ -13,31 +17,48 @@ namespace sql2mongo {
 
 struct RejectRecord {
   std::string collection;
-  std::string stage;       // "build" (a value could not be converted) or "write" (the target refused it)
+  // "build" (a value could not be converted), "write" (the target refused it) or "embed" (a row of an
+  // embedded table that fits no document: an orphan)
+  std::string stage;
   std::string id_json;     // the document's _id as Extended JSON, or the row's key
   std::string reason;
   std::string detail_json; // the source row or the document, as JSON; may be empty
+  std::string table;       // the source table of the row (the root table for a document)
 };
+
+// One value as JSON: numbers, strings, booleans and null as themselves, the rest as display text.
+nlohmann::ordered_json ValueToJson(const Value& value);
 
 // One source row as a JSON object (column -> value), for the "row" of a reject record.
 std::string RowToJson(const RowBatch& rows, size_t row);
 
 class RejectWriter {
  public:
-  explicit RejectWriter(std::string path) : path_(std::move(path)) {}
+  // `path` is a folder (created on the first reject), or one file when it ends in ".jsonl". In a folder,
+  // the files of `collections` left by an earlier run are removed now: they would mislead.
+  RejectWriter(std::string path, const std::vector<std::string>& collections);
   ~RejectWriter();
   RejectWriter(const RejectWriter&) = delete;
   RejectWriter& operator=(const RejectWriter&) = delete;
 
-  // Thread-safe. The file is created on the first reject, so a clean run leaves none behind.
+  // Thread-safe. A file is created on its first reject, so a clean run leaves none behind.
   Status Write(const RejectRecord& record);
   const std::string& path() const { return path_; }
-  uint64_t count() const { return count_; }
+  uint64_t count() const;
+  // The files written so far.
+  std::vector<std::string> files() const;
 
  private:
+  struct File {
+    std::string path;
+    FILE* handle = nullptr;
+  };
+  File* FileFor(const std::string& collection, Status* error);  // mutex_ held
+
   std::string path_;
-  std::mutex mutex_;
-  FILE* file_ = nullptr;
+  bool one_file_;
+  mutable std::mutex mutex_;
+  std::map<std::string, File> files_;  // by collection ("" for the one file)
   uint64_t count_ = 0;
 };
 

@@ -27,6 +27,24 @@ constexpr size_t kSpareBatchesInFlight = 3;
 
 class CollectionRun;
 
+// Adds the time from its construction to Stop() (or its end) to a stage's counter.
+class StageTimer {
+ public:
+  explicit StageTimer(std::atomic<uint64_t>& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+  ~StageTimer() { Stop(); }
+  void Stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    auto elapsed = std::chrono::steady_clock::now() - start_;
+    total_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
+  }
+
+ private:
+  std::atomic<uint64_t>& total_;
+  std::chrono::steady_clock::time_point start_;
+  bool stopped_ = false;
+};
+
 struct Work {
   CollectionRun* run = nullptr;  // the partition it was read by, which builds and writes it
   RowBatch rows;
@@ -36,9 +54,14 @@ struct Work {
   BuildCounters build;
 };
 
+// The _id a row's document would have had, as JSON: the value itself for a one-column _id, an object of
+// the parts for a composite one (type overrides aside), so a reject is found by the same _id.
 std::string RowKeyJson(const CollectionPlan& plan, const RowBatch& rows, size_t row) {
   nlohmann::ordered_json key = nlohmann::ordered_json::object();
-  for (const auto& [name, column] : plan.id.parts) key[name] = ValueToDisplay(rows.at(row, column));
+  if (plan.id.kind == IdPlan::Kind::kColumn && plan.id.parts.size() == 1)
+    key = ValueToJson(rows.at(row, plan.id.parts[0].second));
+  else
+    for (const auto& [name, column] : plan.id.parts) key[name] = ValueToJson(rows.at(row, column));
   return key.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
@@ -94,7 +117,7 @@ std::string LargestFields(const bson_t* doc) {
 class CollectionRun {
  public:
   CollectionRun(const CollectionPlan& plan, Source& source, Sink& sink, const RunOptions& options,
-                RejectWriter& rejects, CollectionCounters& counters, std::atomic<bool>* stop_all)
+                RejectWriter& rejects, LiveCollectionCounters& counters, std::atomic<bool>* stop_all)
       : plan_(plan), source_(source), sink_(sink), options_(options), rejects_(rejects), counters_(counters),
         resolver_(source), stop_all_(stop_all) {}
 
@@ -162,7 +185,7 @@ class CollectionRun {
           RecordReject(RejectRecord{plan_.name, "embed", "null",
                                     fmt::format("orphan row of table '{}' for {}: its key ({}) matches no row of '{}'",
                                                 embed.table.table, embed.path, key, parent.table),
-                                    RowToJson(rows, row)});
+                                    RowToJson(rows, row), embed.table.table});
         }
       }
       RejectOrphans(embed.table);
@@ -184,12 +207,18 @@ class CollectionRun {
     }
     auto work = std::make_unique<Work>();
     work->run = this;
+    StageTimer read_time(counters_.read_ns);
     Result<bool> more = stream_->Next(&work->rows, max_rows);
+    read_time.Stop();
     if (!more.ok()) return Fail(more.status().WithContext(fmt::format("collection '{}'", plan_.name)));
     if (!more.value()) return nullptr;
     sampled_rows_ += work->rows.rows();
     counters_.rows_read += work->rows.rows();
-    Status resolved = resolver_.Resolve(plan_.table, work->rows, &work->embeds, &counters_.embedded_rows);
+    uint64_t embedded_rows = 0;
+    StageTimer embed_time(counters_.embed_ns);
+    Status resolved = resolver_.Resolve(plan_.table, work->rows, &work->embeds, &embedded_rows);
+    embed_time.Stop();
+    counters_.embedded_rows += embedded_rows;
     if (!resolved.ok()) return Fail(resolved.WithContext(fmt::format("collection '{}'", plan_.name)));
     for (auto& reject : resolver_.TakeUnmatched()) {
       reject.collection = plan_.name;
@@ -200,6 +229,7 @@ class CollectionRun {
 
   // Parallel: building touches only this batch.
   Work* Build(Work* work) {
+    StageTimer build_time(counters_.build_ns);
     work->documents.reserve(work->rows.rows());
     for (size_t row = 0; row < work->rows.rows(); ++row) {
       Result<BsonPtr> doc = BuildDocument(plan_, work->rows, row, work->embeds, &work->build);
@@ -207,7 +237,7 @@ class CollectionRun {
         work->documents.push_back(std::move(doc).value());
       } else {
         work->rejects.push_back(RejectRecord{plan_.name, "build", RowKeyJson(plan_, work->rows, row),
-                                             doc.status().message(), RowToJson(work->rows, row)});
+                                             doc.status().message(), RowToJson(work->rows, row), plan_.table.table});
       }
     }
     work->embeds.clear();  // the children are in the documents now; free them before the write waits
@@ -217,11 +247,8 @@ class CollectionRun {
   // Parallel: several batches may be written at once; counters and rejects are guarded.
   void Write(Work* raw) {
     std::unique_ptr<Work> work(raw);
-    {
-      std::lock_guard<std::mutex> lock(counters_mutex_);
-      counters_.missing_parents += work->build.missing_parents;
-      counters_.documents_built += work->documents.size();
-    }
+    counters_.missing_parents += work->build.missing_parents;
+    counters_.documents_built += work->documents.size();
     for (const auto& reject : work->rejects) RecordReject(reject);
     if (failed_.load()) return;
 
@@ -233,7 +260,7 @@ class CollectionRun {
                                   fmt::format("document is {} bytes, over MongoDB's 16 MiB limit ({}); embed fewer "
                                               "rows (a \"where\" on the embed) or reference them instead",
                                               doc->len, LargestFields(doc.get())),
-                                  ""});
+                                  "", plan_.table.table});
         continue;
       }
       if (!batch.empty() && (batch.size() >= options_.batch_size || batch_bytes + doc->len > options_.batch_bytes)) {
@@ -249,7 +276,9 @@ class CollectionRun {
 
  private:
   bool Flush(std::vector<BsonPtr>* batch) {
+    StageTimer write_time(counters_.write_ns);
     Result<WriteOutcome> outcome = sink_.Write(plan_.name, *batch);
+    write_time.Stop();
     if (!outcome.ok()) {
       Fail(outcome.status().WithContext(fmt::format("writing collection '{}'", plan_.name)));
       batch->clear();
@@ -261,23 +290,17 @@ class CollectionRun {
       const bson_t* doc = (*batch)[refusal.index].get();
       bytes -= doc->len;
       RecordReject(RejectRecord{plan_.name, "write", DocumentIdJson(doc), "target refused the document: " + refusal.reason,
-                                DocumentJson(doc)});
+                                DocumentJson(doc), plan_.table.table});
     }
-    {
-      std::lock_guard<std::mutex> lock(counters_mutex_);
-      counters_.documents_written += outcome->written;
-      counters_.bytes_written += bytes;
-    }
+    counters_.documents_written += outcome->written;
+    counters_.bytes_written += bytes;
     batch->clear();
     return true;
   }
 
   void RecordReject(const RejectRecord& record) {
-    uint64_t rejected;
-    {
-      std::lock_guard<std::mutex> lock(counters_mutex_);
-      rejected = ++counters_.rejected;
-    }
+    uint64_t rejected = ++counters_.rejected;
+    if (record.stage == "embed") ++counters_.rejected_rows;
     if (rejected <= 3) spdlog::warn("rejected {} _id {}: {}", record.collection, record.id_json, record.reason);
     Status written = rejects_.Write(record);
     if (!written.ok()) Fail(written);
@@ -296,18 +319,14 @@ class CollectionRun {
   const RunOptions& options_;
   size_t sampled_rows_ = 0;  // root rows read so far, for options_.sample_rows (Read is serial per reader)
   RejectWriter& rejects_;
-  CollectionCounters& counters_;
+  LiveCollectionCounters& counters_;  // shared by the collection's readers, read live by the display
   EmbedResolver resolver_;  // used by the serial read stage only
   std::unique_ptr<RowStream> stream_;
-  std::mutex counters_mutex_;  // guards counters_ and error_ once writes run in parallel
+  std::mutex counters_mutex_;  // guards error_ once writes run in parallel
   std::atomic<bool> failed_{false};
   std::atomic<bool>* stop_all_;  // shared by the collection's readers: one failure stops them all
   Status error_;
 };
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // The readers of the run's snapshot beside the source itself: opened once, on first need, and kept for
 // every collection of the run (a source may hand out only as many as it prepared when its snapshot
@@ -369,30 +388,19 @@ std::vector<std::optional<KeyRange>> PlanRanges(const CollectionPlan& collection
   return ranges;
 }
 
-void AddCounters(const CollectionCounters& from, CollectionCounters* to) {
-  to->rows_read += from.rows_read;
-  to->embedded_rows += from.embedded_rows;
-  to->documents_built += from.documents_built;
-  to->documents_written += from.documents_written;
-  to->rejected += from.rejected;
-  to->missing_parents += from.missing_parents;
-  to->bytes_written += from.bytes_written;
-}
-
 Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotReaders& readers, Sink& sink,
-                     const RunOptions& options, RejectWriter& rejects, CollectionCounters* counters) {
+                     const RunOptions& options, RejectWriter& rejects, LiveCollectionCounters& counters) {
   std::vector<std::optional<KeyRange>> ranges =
       options.sample_rows > 0 ? std::vector<std::optional<KeyRange>>{std::nullopt}
                               : PlanRanges(collection, source, readers, options.read_partitions);
   size_t n = ranges.size();
   if (n > 1) spdlog::info("collection {}: reading table {} as {} key ranges", collection.name, collection.table.table, n);
   else spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
-  std::vector<CollectionCounters> partial(n);
   std::atomic<bool> stop_all{false};
   std::vector<std::unique_ptr<CollectionRun>> runs;
   for (size_t i = 0; i < n; ++i) {
     Source& reader = i == 0 ? source : *readers.Get()[i - 1];
-    runs.push_back(std::make_unique<CollectionRun>(collection, reader, sink, options, rejects, partial[i], &stop_all));
+    runs.push_back(std::make_unique<CollectionRun>(collection, reader, sink, options, rejects, counters, &stop_all));
     S2M_RETURN_IF_ERROR(runs.back()->Open(ranges[i]));
   }
 
@@ -430,11 +438,74 @@ Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotR
     if (failure.ok() && !r.ok()) failure = r;
   }
   if (failure.ok() && options.sample_rows == 0) failure = runs[0]->RejectOrphans();
-  for (const auto& p : partial) AddCounters(p, counters);
   return failure;
 }
 
+// Catalog estimates of every collection's root rows, up front, so a display can show totals and an ETA
+// for the run from its first second. A source that cannot tell leaves -1.
+void EstimateRows(const Plan& plan, Source& source, RunProgress& progress) {
+  for (size_t i = 0; i < plan.collections.size(); ++i) {
+    Result<std::optional<uint64_t>> estimate = source.EstimateRows(plan.collections[i].table.table);
+    if (!estimate.ok()) {
+      spdlog::debug("no row estimate for table {}: {}", plan.collections[i].table.table, estimate.status().message());
+      continue;
+    }
+    if (estimate.value()) progress.at(i).estimated_rows = static_cast<int64_t>(*estimate.value());
+  }
+}
+
 }  // namespace
+
+RunProgress::RunProgress(const std::vector<std::pair<std::string, std::string>>& collections)
+    : start_(std::chrono::steady_clock::now()) {
+  for (const auto& [collection, table] : collections)
+    collections_.push_back(std::make_unique<LiveCollectionCounters>(collection, table));
+}
+
+int64_t RunProgress::ElapsedNanos() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_).count();
+}
+
+CollectionCounters RunProgress::Read(size_t i) const {
+  const LiveCollectionCounters& live = *collections_[i];
+  CollectionCounters c;
+  c.collection = live.collection;
+  c.table = live.table;
+  c.rows_read = live.rows_read.load(std::memory_order_relaxed);
+  c.embedded_rows = live.embedded_rows.load(std::memory_order_relaxed);
+  c.documents_built = live.documents_built.load(std::memory_order_relaxed);
+  c.documents_written = live.documents_written.load(std::memory_order_relaxed);
+  c.rejected = live.rejected.load(std::memory_order_relaxed);
+  c.rejected_rows = live.rejected_rows.load(std::memory_order_relaxed);
+  c.missing_parents = live.missing_parents.load(std::memory_order_relaxed);
+  c.bytes_written = live.bytes_written.load(std::memory_order_relaxed);
+  c.estimated_rows = live.estimated_rows.load(std::memory_order_relaxed);
+  c.state = live.state.load();
+  int64_t started = live.started_ns.load(), finished = live.finished_ns.load();
+  if (c.state == CollectionState::kRunning) c.seconds = static_cast<double>(ElapsedNanos() - started) / 1e9;
+  else if (c.state != CollectionState::kPending) c.seconds = static_cast<double>(finished - started) / 1e9;
+  c.read_seconds = static_cast<double>(live.read_ns.load()) / 1e9;
+  c.embed_seconds = static_cast<double>(live.embed_ns.load()) / 1e9;
+  c.build_seconds = static_cast<double>(live.build_ns.load()) / 1e9;
+  c.write_seconds = static_cast<double>(live.write_ns.load()) / 1e9;
+  return c;
+}
+
+std::vector<CollectionCounters> RunProgress::Read() const {
+  std::vector<CollectionCounters> all;
+  for (size_t i = 0; i < collections_.size(); ++i) all.push_back(Read(i));
+  return all;
+}
+
+void RunProgress::SetNotice(std::string notice) {
+  std::lock_guard<std::mutex> lock(notice_mutex_);
+  notice_ = std::move(notice);
+}
+
+std::string RunProgress::Notice() const {
+  std::lock_guard<std::mutex> lock(notice_mutex_);
+  return notice_;
+}
 
 uint64_t RunSummary::TotalRejected() const {
   uint64_t total = 0;
@@ -442,23 +513,38 @@ uint64_t RunSummary::TotalRejected() const {
   return total;
 }
 
+std::vector<std::pair<std::string, std::string>> CollectionsOf(const Plan& plan) {
+  std::vector<std::pair<std::string, std::string>> collections;
+  for (const auto& c : plan.collections) collections.emplace_back(c.name, c.table.table);
+  return collections;
+}
+
 RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOptions& options) {
-  auto run_start = std::chrono::steady_clock::now();
+  RunProgress own(CollectionsOf(plan));
+  RunProgress& progress = options.progress ? *options.progress : own;
   RunSummary summary;
   std::vector<std::string> names;
   for (const auto& c : plan.collections) names.push_back(c.name);
   summary.failure = sink.Prepare(names, options.drop);
   if (summary.failure.ok()) summary.failure = source.BeginSnapshot();
-  if (!summary.failure.ok()) return summary;
+  if (!summary.failure.ok()) {
+    summary.collections = progress.Read();
+    return summary;
+  }
+  if (options.sample_rows == 0) EstimateRows(plan, source, progress);
 
-  RejectWriter rejects(options.rejects_file);
+  RejectWriter rejects(options.rejects_file, names);
   SnapshotReaders readers(source, options.read_partitions);
   Status failure;
-  for (const auto& collection : plan.collections) {
-    summary.collections.push_back(CollectionCounters{collection.name});
-    auto start = std::chrono::steady_clock::now();
-    failure = RunCollection(collection, source, readers, sink, options, rejects, &summary.collections.back());
-    summary.collections.back().seconds = SecondsSince(start);
+  for (size_t i = 0; i < plan.collections.size(); ++i) {
+    LiveCollectionCounters& counters = progress.at(i);
+    counters.started_ns = progress.ElapsedNanos();
+    counters.state = CollectionState::kRunning;
+    failure = RunCollection(plan.collections[i], source, readers, sink, options, rejects, counters);
+    counters.finished_ns = progress.ElapsedNanos();
+    // The estimate was for the whole table; now the real count is known.
+    if (failure.ok()) counters.estimated_rows = static_cast<int64_t>(counters.rows_read.load());
+    counters.state = failure.ok() ? CollectionState::kDone : CollectionState::kFailed;
     if (!failure.ok()) break;
   }
   readers.Close();  // their snapshots end before the source's
@@ -466,8 +552,10 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
   if (failure.ok()) failure = ended;
   Status finished = sink.Finish();
   if (failure.ok()) failure = finished;
-  summary.seconds = SecondsSince(run_start);
-  if (rejects.count() > 0) summary.rejects_file = rejects.path();
+  summary.collections = progress.Read();
+  summary.seconds = progress.ElapsedSeconds();
+  summary.rejects_files = rejects.files();
+  if (rejects.count() > 0) summary.rejects_path = rejects.path();
   summary.failure = failure;
   return summary;
 }

@@ -3,33 +3,89 @@
 #include <fmt/format.h>
 
 namespace sql2mongo {
+namespace {
+
+std::string Row(const std::string& name, const CollectionCounters& c, double seconds, const std::string& note) {
+  double rate = seconds > 0 ? c.documents_written / seconds : 0;
+  return fmt::format("{:<24} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9.2f} {:>8.2f} {:>10.0f}{}\n", name, c.rows_read,
+                     c.embedded_rows, c.documents_written, c.rejected, c.missing_parents, c.bytes_written / 1e6, seconds,
+                     rate, note);
+}
+
+}  // namespace
+
+std::vector<std::string> UnaccountedRows(const RunSummary& summary) {
+  std::vector<std::string> problems;
+  if (!summary.failure.ok()) return problems;  // batches in flight when it stopped are neither
+  for (const auto& c : summary.collections) {
+    uint64_t root_rejects = c.rejected - c.rejected_rows;
+    if (c.rows_read == c.documents_written + root_rejects) continue;
+    problems.push_back(fmt::format("{}: {} rows read, but {} documents written + {} rejected = {}: {} rows are "
+                                   "unaccounted for (a bug: please report it with the mapping)",
+                                   c.collection, c.rows_read, c.documents_written, root_rejects,
+                                   c.documents_written + root_rejects,
+                                   static_cast<int64_t>(c.rows_read) - static_cast<int64_t>(c.documents_written + root_rejects)));
+  }
+  return problems;
+}
+
+CollectionCounters TotalOf(const RunSummary& summary) {
+  CollectionCounters total;
+  total.collection = "total";
+  for (const auto& c : summary.collections) {
+    total.rows_read += c.rows_read;
+    total.embedded_rows += c.embedded_rows;
+    total.documents_built += c.documents_built;
+    total.documents_written += c.documents_written;
+    total.rejected += c.rejected;
+    total.rejected_rows += c.rejected_rows;
+    total.missing_parents += c.missing_parents;
+    total.bytes_written += c.bytes_written;
+  }
+  total.seconds = summary.seconds;
+  return total;
+}
+
+RunVerdict VerdictOf(const RunSummary& summary) {
+  if (!summary.failure.ok() || !UnaccountedRows(summary).empty()) return RunVerdict::kFailed;
+  return summary.TotalRejected() > 0 ? RunVerdict::kRejects : RunVerdict::kWritten;
+}
 
 std::string FormatSummary(const RunSummary& summary) {
   std::string out = fmt::format("{:<24} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>8} {:>10}\n", "collection",
                                 "rows read", "joined", "written", "rejected", "dangling", "MB", "seconds", "docs/s");
-  CollectionCounters total{"total"};
   for (const auto& c : summary.collections) {
-    double rate = c.seconds > 0 ? c.documents_written / c.seconds : 0;
-    out += fmt::format("{:<24} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9.2f} {:>8.2f} {:>10.0f}\n", c.collection,
-                       c.rows_read, c.embedded_rows, c.documents_written, c.rejected, c.missing_parents,
-                       c.bytes_written / 1e6, c.seconds, rate);
-    total.rows_read += c.rows_read;
-    total.embedded_rows += c.embedded_rows;
-    total.documents_written += c.documents_written;
-    total.rejected += c.rejected;
-    total.missing_parents += c.missing_parents;
-    total.bytes_written += c.bytes_written;
+    std::string note = c.state == CollectionState::kFailed    ? "  (failed)"
+                       : c.state == CollectionState::kPending ? "  (not run)"
+                                                              : "";
+    out += Row(c.collection, c, c.seconds, note);
   }
-  double rate = summary.seconds > 0 ? total.documents_written / summary.seconds : 0;
-  out += fmt::format("{:<24} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9.2f} {:>8.2f} {:>10.0f}\n", "total",
-                     total.rows_read, total.embedded_rows, total.documents_written, total.rejected,
-                     total.missing_parents, total.bytes_written / 1e6, summary.seconds, rate);
+  CollectionCounters total = TotalOf(summary);
+  out += Row("total", total, summary.seconds, "");
   out += "joined: rows read from embedded tables; dangling: object embeds whose key matched no row.\n";
   if (total.missing_parents > 0)
     out += fmt::format("{} dangling references were stored as null.\n", total.missing_parents);
-  if (!summary.rejects_file.empty())
+  if (!summary.rejects_path.empty())
     out += fmt::format("{} rows or documents were rejected; each is listed with its reason in {}\n", total.rejected,
-                       summary.rejects_file);
+                       summary.rejects_path);
+  std::vector<std::string> unaccounted = UnaccountedRows(summary);
+  for (const auto& problem : unaccounted) out += "ROWS UNACCOUNTED FOR: " + problem + "\n";
+  switch (VerdictOf(summary)) {
+    case RunVerdict::kWritten:
+      out += fmt::format("OK: every row read is written: {} documents in {} collections, in {:.2f} s.\n",
+                         total.documents_written, summary.collections.size(), summary.seconds);
+      break;
+    case RunVerdict::kRejects:
+      out += fmt::format("FINISHED WITH REJECTS: {} documents written, {} rejected (listed with their reasons).\n",
+                         total.documents_written, total.rejected);
+      break;
+    case RunVerdict::kFailed:
+      out += summary.failure.ok()
+                 ? std::string("FAILED: rows are unaccounted for (see above).\n")
+                 : fmt::format("FAILED: {} documents written before the run stopped: {}\n", total.documents_written,
+                               summary.failure.message());
+      break;
+  }
   return out;
 }
 

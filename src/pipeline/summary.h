@@ -1,11 +1,25 @@
-// The table every run ends with: per collection, what was read, embedded, written and rejected.
+// The table every run ends with: per collection, what was read, embedded, written and rejected, the
+// check that every row read is accounted for, and the verdict.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sql2mongo/progress.h"
 
 namespace sql2mongo {
+
+enum class RunVerdict { kWritten, kRejects, kFailed };
+
+// Every root row read became a written document or a reject (rows of embedded tables that fit no
+// document are rejects of their own and are not counted against it). One message per collection
+// where that does not hold; empty when all add up. Only meaningful for a run that ended.
+std::vector<std::string> UnaccountedRows(const RunSummary& summary);
+
+RunVerdict VerdictOf(const RunSummary& summary);
+
+// The counters of every collection added up (named "total"; seconds is the run's).
+CollectionCounters TotalOf(const RunSummary& summary);
 
 std::string FormatSummary(const RunSummary& summary);
 

@@ -165,7 +165,7 @@ TEST_P(Rejects, AValueThatCannotBeConvertedIsRejectedWithItsReasonAndTheRestIsWr
                               "CREATE TABLE item (id INTEGER PRIMARY KEY, qty TEXT);"
                               "INSERT INTO item VALUES (1, '5'), (2, 'five'), (3, '7');",
                               R"({ "items": { "from": "item", "fields": { "qty": { "column": "qty", "type": "int32" } } } })");
-  EXPECT_EQ(run.result.exit_code, 1) << run.result.output;  // rejected rows make the run exit 1
+  EXPECT_EQ(run.result.exit_code, 3) << run.result.output;  // rejected rows: the run finished with rejects, exit 3
   EXPECT_NE(run.result.output.find("1 rows or documents were rejected"), std::string::npos) << run.result.output;
   auto docs = FindDocuments(run.database, "items");
   ASSERT_EQ(docs.size(), 2u);
@@ -184,7 +184,7 @@ TEST_P(Rejects, DocumentsTheServerRefusesAreRejectedWithTheServersReason) {
                               "CREATE TABLE visit (id INTEGER PRIMARY KEY, who TEXT);"
                               "INSERT INTO visit VALUES (1, 'ann'), (2, 'bob'), (3, 'ann'), (4, 'cy');",
                               R"({ "people": { "from": "visit", "_id": "who" } })");
-  EXPECT_EQ(run.result.exit_code, 1) << run.result.output;
+  EXPECT_EQ(run.result.exit_code, 3) << run.result.output;
   EXPECT_TRUE(std::regex_search(run.result.output, std::regex(R"(\npeople +4 +0 +3 +1 )"))) << run.result.output;
   EXPECT_EQ(CountDocuments(run.database, "people"), 3);
   ASSERT_EQ(run.reject_lines.size(), 1u);
@@ -199,7 +199,7 @@ TEST_P(Rejects, ADocumentOver16MiBIsRejectedNotSent) {
                               "CREATE TABLE blob (id INTEGER PRIMARY KEY, data BLOB);"
                               "INSERT INTO blob VALUES (1, zeroblob(100)), (2, zeroblob(17 * 1024 * 1024));",
                               R"({ "blobs": { "from": "blob" } })");
-  EXPECT_EQ(run.result.exit_code, 1) << run.result.output;
+  EXPECT_EQ(run.result.exit_code, 3) << run.result.output;
   EXPECT_EQ(CountDocuments(run.database, "blobs"), 1);
   ASSERT_EQ(run.reject_lines.size(), 1u);
   EXPECT_NE(run.rejects.find("over MongoDB's 16 MiB limit (largest fields: data (17.8 MB)"), std::string::npos)
@@ -216,7 +216,7 @@ TEST_P(Rejects, OrphanChildRowsAreRejectedWithTheirReason) {
                               "INSERT INTO orders VALUES (1, 'ann'), (2, 'bob');"
                               "INSERT INTO item VALUES (1, 1, 'a'), (2, 1, 'b'), (3, 99, 'c'), (4, 2, 'd'), (5, NULL, 'e');",
                               R"({ "orders": { "from": "orders", "embed": { "items": { "from": "item", "as": "array" } } } })");
-  EXPECT_EQ(run.result.exit_code, 1) << run.result.output;
+  EXPECT_EQ(run.result.exit_code, 3) << run.result.output;
   EXPECT_TRUE(std::regex_search(run.result.output, std::regex(R"(\norders +2 +4 +2 +1 +0 )"))) << run.result.output;
   ASSERT_EQ(run.reject_lines.size(), 1u) << run.rejects;
   EXPECT_NE(run.rejects.find("orphan row of table 'item' for orders.items: its key (99) matches no row of 'orders'"),
