@@ -1,10 +1,6 @@
 // The MongoDB sink against the real target: what is written is read back as BSON, type by type.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cmath>
@@ -14,6 +10,7 @@
 
 #include "sql2mongo/document_builder.h"
 #include "sql2mongo/sink.h"
+#include "support/cuttable_proxy.h"
 #include "support/test_support.h"
 
 namespace sql2mongo::testing {
@@ -25,82 +22,6 @@ BsonPtr Doc(int32_t id, const Value& value) {
   EXPECT_TRUE(AppendValue(doc.get(), "v", 1, value).ok());
   return doc;
 }
-
-// A TCP forwarder on loopback between the sink and the real server, which the test can cut: what a
-// server that stops, or drops the connection, looks like from the sink's side.
-class CuttableProxy {
- public:
-  explicit CuttableProxy(int server_port) : server_port_(server_port) {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    listen(listener_, 16);
-    socklen_t length = sizeof address;
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    acceptor_ = std::thread([this] { Accept(); });
-  }
-  ~CuttableProxy() {
-    Cut();
-    acceptor_.join();
-    for (auto& pump : pumps_) pump.join();
-    for (int fd : sockets_) close(fd);
-  }
-  int port() const { return port_; }
-  // Closes every connection and stops accepting new ones.
-  void Cut() {
-    std::lock_guard lock(mutex_);
-    if (cut_) return;
-    cut_ = true;
-    shutdown(listener_, SHUT_RDWR);
-    close(listener_);
-    for (int fd : sockets_) shutdown(fd, SHUT_RDWR);
-  }
-
- private:
-  void Accept() {
-    while (true) {
-      int client = accept(listener_, nullptr, nullptr);
-      if (client < 0) return;
-      int server = socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in address{};
-      address.sin_family = AF_INET;
-      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      address.sin_port = htons(static_cast<uint16_t>(server_port_));
-      connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address);
-      std::lock_guard lock(mutex_);
-      if (cut_) {
-        close(client);
-        close(server);
-        return;
-      }
-      sockets_.push_back(client);
-      sockets_.push_back(server);
-      pumps_.emplace_back([=] { Pump(client, server); });
-      pumps_.emplace_back([=] { Pump(server, client); });
-    }
-  }
-  static void Pump(int from, int to) {
-    char buffer[65536];
-    ssize_t n;
-    while ((n = recv(from, buffer, sizeof buffer, 0)) > 0) {
-      if (send(to, buffer, static_cast<size_t>(n), MSG_NOSIGNAL) != n) break;
-    }
-    shutdown(to, SHUT_RDWR);
-  }
-
-  int server_port_;
-  int listener_ = -1;
-  int port_ = 0;
-  std::thread acceptor_;
-  std::mutex mutex_;
-  bool cut_ = false;
-  std::vector<int> sockets_;
-  std::vector<std::thread> pumps_;
-};
 
 class MongoSinkTest : public TargetTest {
  protected:
