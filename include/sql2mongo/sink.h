@@ -3,6 +3,7 @@
 
 #include <bson/bson.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,10 +56,26 @@ class Sink {
   // Called once after the last Write: flushes and closes what the sink buffers. A failure here (a full
   // disk) means documents counted as written may not be there, and the run fails.
   virtual Status Finish() { return Status::Ok(); }
+
+  // Where a sink says what it waits on ("target unreachable, retrying (attempt 3, 12 s)"), for the
+  // progress display; an empty text clears it. Set before the first Write.
+  using NoticeHandler = std::function<void(const std::string&)>;
+  void SetNoticeHandler(NoticeHandler handler) { notice_ = std::move(handler); }
+
+ protected:
+  void Notice(const std::string& text) const {
+    if (notice_) notice_(text);
+  }
+
+ private:
+  NoticeHandler notice_;
 };
 
 struct SinkOptions {
   int writers = 2;  // concurrent bulk inserts into a MongoDB target
+  // How long a MongoDB write keeps retrying a transient fault (connection lost, server unreachable, a
+  // primary stepping down) before the run fails; 0: no retry.
+  double retry_for_seconds = 120;
 };
 
 // "mongodb://HOST:PORT/DB" (also mongodb+srv), "null:" (build and discard: the pipeline's own capacity),

@@ -49,6 +49,7 @@ Result<Job> LoadJob(const JobArguments& arguments, JobPart up_to) {
 
   SinkOptions sink_options;
   sink_options.writers = arguments.writers;
+  sink_options.retry_for_seconds = arguments.retry_for;
   S2M_ASSIGN_OR_RETURN(job.sink, OpenSink(job.mapping.target_uri, sink_options));
   return job;
 }

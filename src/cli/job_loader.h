@@ -24,6 +24,7 @@ struct JobArguments {
   std::string password_file;  // the source's password, first line
   int threads = 0;            // 0: one per core; also how many readers of the snapshot the source opens
   int writers = 2;            // concurrent bulk inserts into a MongoDB target
+  double retry_for = 120;     // seconds a write retries transient target faults (run --retry-for)
 };
 
 // The MAPPING argument and --source, --target, --password-file.

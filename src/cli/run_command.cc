@@ -65,6 +65,10 @@ void AddRunCommand(CLI::App& app, RunArguments* arguments) {
       ->check(CLI::Range(0.05, 86400.0))
       ->capture_default_str();
   run->add_flag("-q,--quiet", arguments->quiet, "Print only errors and the summary");
+  run->add_option("--retry-for", arguments->job.retry_for,
+                  "Seconds a write keeps retrying when the target is unreachable or its primary steps down; 0: fail at once")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
 }
 
 int RunCommand(const RunArguments& arguments) {
@@ -128,6 +132,7 @@ int RunCommand(const RunArguments& arguments) {
 
   RunProgress progress(CollectionsOf(job.plan));
   options.progress = &progress;
+  job.sink->SetNoticeHandler([&progress](const std::string& notice) { progress.SetNotice(notice); });
   RunSummary summary;
   {
     ProgressDisplay display(progress, mode, arguments.progress_interval);

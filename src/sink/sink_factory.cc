@@ -37,7 +37,7 @@ std::string QueryValue(const std::string& query, const std::string& key) {
 
 Result<std::unique_ptr<Sink>> OpenSink(const std::string& uri, const SinkOptions& options) {
   std::string scheme = UriScheme(uri);
-  if (scheme == "mongodb" || scheme == "mongodb+srv") return OpenMongoSink(uri, options.writers);
+  if (scheme == "mongodb" || scheme == "mongodb+srv") return OpenMongoSink(uri, options);
   std::string path, query;
   if (scheme == "null") return OpenNullSink();
   if (scheme == "jsonl") {

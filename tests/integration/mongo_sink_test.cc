@@ -208,8 +208,11 @@ TEST_P(MongoSinkTest, RefusedDocumentsAreReportedByTheirPositionInTheBatch) {
 TEST_P(MongoSinkTest, ALostConnectionNamesTheCollectionWhatWasAcknowledgedAndTheLikelyCause) {
   int port = std::stoi(TargetBaseUri().substr(TargetBaseUri().rfind(':') + 1));
   CuttableProxy proxy(port);
+  SinkOptions no_retry;
+  no_retry.retry_for_seconds = 0;  // the fault itself, not the retries (tests/integration/retry_test.cc)
   auto sink = OpenSink("mongodb://127.0.0.1:" + std::to_string(proxy.port()) + "/" + database_ +
-                       "?serverSelectionTimeoutMS=2000&socketTimeoutMS=2000");
+                           "?serverSelectionTimeoutMS=2000&socketTimeoutMS=2000",
+                       no_retry);
   ASSERT_TRUE(sink.ok()) << sink.status().message();
   std::vector<BsonPtr> first;
   for (int32_t id = 1; id <= 3; ++id) first.push_back(Doc(id, Value(id)));

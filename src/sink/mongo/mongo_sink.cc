@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "common/handles.h"
 #include "sink/mongo/mongo_connection.h"
@@ -13,35 +17,84 @@
 namespace sql2mongo {
 namespace {
 
+constexpr int32_t kDuplicateKey = 11000;
+
+struct WriteError {
+  size_t index = 0;
+  int32_t code = 0;
+  std::string reason;  // the server's message and code
+};
+
 // Reads writeErrors [{index, code, errmsg}] from a bulk reply.
-std::vector<DocumentRefusal> WriteErrors(const bson_t* reply) {
-  std::vector<DocumentRefusal> refusals;
+std::vector<WriteError> WriteErrors(const bson_t* reply) {
+  std::vector<WriteError> errors_found;
   bson_iter_t iter, errors;
   if (!bson_iter_init_find(&iter, reply, "writeErrors") || !BSON_ITER_HOLDS_ARRAY(&iter) ||
       !bson_iter_recurse(&iter, &errors))
-    return refusals;
+    return errors_found;
   while (bson_iter_next(&errors)) {
     bson_iter_t field;
     if (!BSON_ITER_HOLDS_DOCUMENT(&errors) || !bson_iter_recurse(&errors, &field)) continue;
-    DocumentRefusal refusal;
-    int32_t code = 0;
+    WriteError error;
     std::string message;
     while (bson_iter_next(&field)) {
       std::string key = bson_iter_key(&field);
-      if (key == "index") refusal.index = static_cast<size_t>(bson_iter_as_int64(&field));
-      else if (key == "code") code = static_cast<int32_t>(bson_iter_as_int64(&field));
+      if (key == "index") error.index = static_cast<size_t>(bson_iter_as_int64(&field));
+      else if (key == "code") error.code = static_cast<int32_t>(bson_iter_as_int64(&field));
       else if (key == "errmsg" && BSON_ITER_HOLDS_UTF8(&field)) message = bson_iter_utf8(&field, nullptr);
     }
-    refusal.reason = fmt::format("{} (code {})", message, code);
-    refusals.push_back(std::move(refusal));
+    error.reason = fmt::format("{} (code {})", message, error.code);
+    errors_found.push_back(std::move(error));
   }
-  return refusals;
+  return errors_found;
+}
+
+// Faults that pass: the connection lost or not yet back, no server to select, a primary stepping down
+// or a server shutting down. Anything else (a refused document, bad auth) will not pass by waiting.
+bool IsTransient(const bson_error_t& error) {
+  if (error.domain == MONGOC_ERROR_STREAM || error.domain == MONGOC_ERROR_SERVER_SELECTION) return true;
+  if (error.domain != MONGOC_ERROR_SERVER && error.domain != MONGOC_ERROR_WRITE_CONCERN) return false;
+  switch (error.code) {
+    case 6:      // HostUnreachable
+    case 7:      // HostNotFound
+    case 89:     // NetworkTimeout
+    case 91:     // ShutdownInProgress
+    case 189:    // PrimarySteppedDown
+    case 262:    // ExceededTimeLimit
+    case 9001:   // SocketException
+    case 10107:  // NotWritablePrimary
+    case 11600:  // InterruptedAtShutdown
+    case 11602:  // InterruptedDueToReplStateChange
+    case 13435:  // NotPrimaryNoSecondaryOk
+    case 13436:  // NotPrimaryOrSecondary
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The document's _id element, for looking it up again.
+bool AppendId(const bson_t* doc, bson_t* array, uint32_t position) {
+  bson_iter_t id;
+  if (!bson_iter_init_find(&id, doc, "_id")) return false;
+  std::string key = std::to_string(position);
+  return bson_append_iter(array, key.c_str(), static_cast<int>(key.size()), &id);
+}
+
+// The raw bytes of a document's _id value, as a map key.
+std::string IdKey(const bson_t* doc) {
+  bson_iter_t id;
+  if (!bson_iter_init_find(&id, doc, "_id")) return "";
+  const bson_value_t* value = bson_iter_value(&id);
+  ScopedBson holder;
+  bson_append_value(holder.get(), "", 0, value);
+  return std::string(reinterpret_cast<const char*>(bson_get_data(holder.get())), holder.get()->len);
 }
 
 class MongoSink : public Sink {
  public:
-  MongoSink(MongoPoolConnection connection, TargetInfo target)
-      : connection_(std::move(connection)), target_(std::move(target)) {
+  MongoSink(MongoPoolConnection connection, TargetInfo target, double retry_for_seconds)
+      : connection_(std::move(connection)), target_(std::move(target)), retry_for_seconds_(retry_for_seconds) {
     // Client-side validation costs ~1 us a document (PERFORMANCE-NOTES.md) and checks what the plan
     // builder already guarantees: keys come from the mapping or from column names checked at plan time,
     // and the document builder validates every string's UTF-8.
@@ -85,9 +138,67 @@ class MongoSink : public Sink {
   }
 
   // Thread-safe: each call borrows its own client from the pool, so --writers N calls run at once.
+  // A bulk that fails on a transient fault is resent (backing off, for up to retry_for_seconds): only
+  // its documents not known to be stored, and a resent document found already there with the same
+  // content counts as written (its first sending got through before the fault), not as a duplicate.
   Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
     WriteOutcome outcome;
     if (documents.empty()) return outcome;
+    std::vector<size_t> pending;  // positions in `documents` still to be sent
+    pending.reserve(documents.size());
+    const bool check_values = !target_.supports.StoresEverything();
+    for (size_t i = 0; i < documents.size(); ++i) {
+      if (check_values) {
+        if (auto bad = FindUnstorableValue(documents[i].get(), target_.supports)) {
+          outcome.refused.push_back(DocumentRefusal{i, UnstorableReason(*bad)});
+          continue;
+        }
+      }
+      pending.push_back(i);
+    }
+    auto first_try = std::chrono::steady_clock::now();
+    bool resending = false;
+    for (int attempt = 1;; ++attempt) {
+      bson_error_t error;
+      Result<bool> sent = SendBulk(collection, documents, &pending, resending, &outcome, &error);
+      if (!sent.ok()) return sent.status();
+      if (sent.value()) {
+        if (resending) {
+          Notice("");
+          spdlog::info("target {} answers again: collection '{}' resumed after {:.1f} s", DisplayName(), collection,
+                       SecondsSince(first_try));
+        }
+        std::lock_guard lock(acknowledged_mutex_);
+        acknowledged_[collection] += outcome.written;
+        return outcome;
+      }
+      double waited = SecondsSince(first_try);
+      if (!IsTransient(error) || waited >= retry_for_seconds_)
+        return BulkFailure(collection, pending.size(), error, attempt > 1 ? fmt::format(
+            " (retried for {:.0f} s, --retry-for {:.0f})", waited, retry_for_seconds_) : "");
+      // 0.5 s, 1 s, 2 s ... 8 s between attempts, never past the retry budget.
+      double delay = std::min({0.5 * static_cast<double>(1 << std::min(attempt - 1, 4)), 8.0,
+                               std::max(0.0, retry_for_seconds_ - waited)});
+      std::string notice = fmt::format("target unreachable, retrying (attempt {}, {:.0f} s): {}", attempt + 1,
+                                       waited + delay, error.message);
+      Notice(notice);
+      spdlog::warn("{}: {}", collection, notice);
+      std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+      resending = true;
+    }
+  }
+
+ private:
+  static double SecondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  // One bulk of the documents at `pending`. true: every one of them is accounted for in *outcome
+  // (written or refused); false: the bulk failed as a whole with *error, and *pending is what is still
+  // unknown. `resending`: an earlier bulk of these failed, so a duplicate _id may be our own document.
+  Result<bool> SendBulk(const std::string& collection, const std::vector<BsonPtr>& documents,
+                        std::vector<size_t>* pending, bool resending, WriteOutcome* outcome, bson_error_t* error) {
+    if (pending->empty()) return true;
     PooledClient client(connection_.pool.get());
     MongoCollection target(mongoc_client_get_collection(client.get(), connection_.database.c_str(), collection.c_str()));
     ScopedBson bulk_options;
@@ -97,28 +208,21 @@ class MongoSink : public Sink {
     // Positions in `documents` of what the bulk holds: a document the driver refuses before sending is
     // not in the bulk, so the server's writeErrors indices must be mapped back.
     std::vector<size_t> positions;
-    positions.reserve(documents.size());
-    const bool check_values = !target_.supports.StoresEverything();
-    for (size_t i = 0; i < documents.size(); ++i) {
-      if (check_values) {
-        if (auto bad = FindUnstorableValue(documents[i].get(), target_.supports)) {
-          outcome.refused.push_back(DocumentRefusal{i, UnstorableReason(*bad)});
-          continue;
-        }
-      }
-      bson_error_t error;
-      if (mongoc_bulk_operation_insert_with_opts(bulk.get(), documents[i].get(), insert_options_.get(), &error)) {
+    positions.reserve(pending->size());
+    for (size_t i : *pending) {
+      bson_error_t refused;
+      if (mongoc_bulk_operation_insert_with_opts(bulk.get(), documents[i].get(), insert_options_.get(), &refused)) {
         positions.push_back(i);
       } else {
-        outcome.refused.push_back(DocumentRefusal{i, fmt::format("refused by the driver before sending: {}", error.message)});
+        outcome->refused.push_back(DocumentRefusal{i, fmt::format("refused by the driver before sending: {}", refused.message)});
       }
     }
-    if (positions.empty()) return outcome;
+    *pending = positions;
+    if (positions.empty()) return true;
 
     ScopedBson reply;
-    bson_error_t error;
-    bool ok = mongoc_bulk_operation_execute(bulk.get(), reply.ResetForOutput(), &error);
-    std::vector<DocumentRefusal> server_refusals = WriteErrors(reply.get());
+    bool ok = mongoc_bulk_operation_execute(bulk.get(), reply.ResetForOutput(), error);
+    std::vector<WriteError> server_errors = WriteErrors(reply.get());
     // A write concern error, or a failure that is not about single documents (a connection lost
     // between the bulk's split messages), leaves the fate of the accepted documents unknown.
     bson_iter_t concern;
@@ -129,28 +233,69 @@ class MongoSink : public Sink {
       if (length > 5)  // an empty BSON array is 5 bytes
         return Status::Error(StatusCode::kTargetError,
                              fmt::format("target {}: the write concern failed for a bulk of {} documents: {}",
-                                         DisplayName(), positions.size(), error.message));
+                                         DisplayName(), positions.size(), error->message));
     }
-    if (!ok && (server_refusals.empty() || error.domain != MONGOC_ERROR_SERVER))
-      return BulkFailure(collection, positions.size(), error);
-    for (auto& refusal : server_refusals) {
-      if (refusal.index >= positions.size())
+    if (!ok && (server_errors.empty() || error->domain != MONGOC_ERROR_SERVER)) return false;
+    std::vector<size_t> maybe_ours;  // duplicates of a resent bulk: our own first sending, or not
+    for (auto& server_error : server_errors) {
+      if (server_error.index >= positions.size())
         return Status::Error(StatusCode::kTargetError,
                              fmt::format("target {}: the server refused document #{} of a bulk of {}", DisplayName(),
-                                         refusal.index, positions.size()));
-      refusal.index = positions[refusal.index];
-      outcome.refused.push_back(std::move(refusal));
+                                         server_error.index, positions.size()));
+      size_t position = positions[server_error.index];
+      if (resending && server_error.code == kDuplicateKey) maybe_ours.push_back(position);
+      else outcome->refused.push_back(DocumentRefusal{position, std::move(server_error.reason)});
     }
     // In an unordered bulk every insert either succeeds or has a writeError. Counting this way rather
     // than trusting nInserted also holds on servers that report nInserted wrongly (mongo-java-server
     // counts refused documents as inserted).
-    outcome.written = positions.size() - server_refusals.size();
-    std::lock_guard lock(acknowledged_mutex_);
-    acknowledged_[collection] += outcome.written;
-    return outcome;
+    outcome->written += positions.size() - server_errors.size();
+    if (!maybe_ours.empty()) {
+      S2M_ASSIGN_OR_RETURN(size_t ours, CountOwnDuplicates(target.get(), documents, maybe_ours, outcome));
+      outcome->written += ours;
+    }
+    pending->clear();
+    return true;
   }
 
- private:
+  // Of the documents at `positions`, refused as duplicates after a resend: those stored byte for byte
+  // as sent are ours (counted, returned); the others were there before and become refusals.
+  Result<size_t> CountOwnDuplicates(mongoc_collection_t* target, const std::vector<BsonPtr>& documents,
+                                    const std::vector<size_t>& positions, WriteOutcome* outcome) {
+    ScopedBson filter, ids;
+    uint32_t n = 0;
+    for (size_t position : positions) AppendId(documents[position].get(), ids.get(), n++);
+    bson_t in;
+    BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "_id", &in);
+    BSON_APPEND_ARRAY(&in, "$in", ids.get());
+    bson_append_document_end(filter.get(), &in);
+    std::map<std::string, std::string> stored;  // _id bytes -> document bytes
+    MongoCursor cursor(mongoc_collection_find_with_opts(target, filter.get(), nullptr, nullptr));
+    const bson_t* doc = nullptr;
+    while (mongoc_cursor_next(cursor.get(), &doc))
+      stored[IdKey(doc)] = std::string(reinterpret_cast<const char*>(bson_get_data(doc)), doc->len);
+    bson_error_t error;
+    if (mongoc_cursor_error(cursor.get(), &error))
+      return Status::Error(StatusCode::kTargetError, fmt::format("target {}: reading back resent documents: {}",
+                                                                 DisplayName(), error.message));
+    size_t ours = 0;
+    for (size_t position : positions) {
+      const bson_t* sent = documents[position].get();
+      auto found = stored.find(IdKey(sent));
+      bool same = found != stored.end() && found->second.size() == sent->len &&
+                  std::memcmp(found->second.data(), bson_get_data(sent), sent->len) == 0;
+      if (same) ++ours;
+      else
+        outcome->refused.push_back(DocumentRefusal{
+            position, "E11000 duplicate key: a document with this _id was already there, with other content (code 11000)"});
+    }
+    if (ours > 0)
+      spdlog::info("{} resent documents were already stored as sent (their first sending got through before the "
+                   "fault): counted once",
+                   ours);
+    return ours;
+  }
+
   std::string UnstorableReason(const UnstorableValue& bad) const {
     std::string fix = bad.what == "Decimal128" || bad.what == "NaN"
                           ? "give its column \"type\": \"double\" or \"string\" in the mapping"
@@ -161,7 +306,8 @@ class MongoSink : public Sink {
 
   // A bulk that failed as a whole: the message says how far the collection got and what usually causes
   // it, since libmongoc's own text ("Failed to read 4 bytes: socket error or timeout") names neither.
-  Status BulkFailure(const std::string& collection, size_t bulk_size, const bson_error_t& error) {
+  Status BulkFailure(const std::string& collection, size_t bulk_size, const bson_error_t& error,
+                     const std::string& retried) {
     size_t acknowledged;
     {
       std::lock_guard lock(acknowledged_mutex_);
@@ -175,12 +321,13 @@ class MongoSink : public Sink {
           target_.Name(), target_.supports.StoresEverything() ? "nothing known" : target_.Missing());
     return Status::Error(StatusCode::kTargetError,
                          fmt::format("target {}: writing collection '{}' failed in a bulk of {} documents, after {} "
-                                     "documents of it were acknowledged: {}{}",
-                                     DisplayName(), collection, bulk_size, acknowledged, error.message, cause));
+                                     "documents of it were acknowledged{}: {}{}",
+                                     DisplayName(), collection, bulk_size, acknowledged, retried, error.message, cause));
   }
 
   MongoPoolConnection connection_;
   TargetInfo target_;
+  const double retry_for_seconds_;
   ScopedBson insert_options_;
   std::mutex acknowledged_mutex_;
   std::map<std::string, size_t> acknowledged_;  // documents the server confirmed, per collection
@@ -188,14 +335,15 @@ class MongoSink : public Sink {
 
 }  // namespace
 
-Result<std::unique_ptr<Sink>> OpenMongoSink(const std::string& uri, int writers) {
-  S2M_ASSIGN_OR_RETURN(MongoPoolConnection connection, ConnectMongoPool(uri, writers));
+Result<std::unique_ptr<Sink>> OpenMongoSink(const std::string& uri, const SinkOptions& options) {
+  S2M_ASSIGN_OR_RETURN(MongoPoolConnection connection, ConnectMongoPool(uri, options.writers));
   TargetInfo target;
   {
     PooledClient client(connection.pool.get());
     S2M_ASSIGN_OR_RETURN(target, IdentifyMongoTarget(client.get(), connection.display_uri));
   }
-  return std::unique_ptr<Sink>(std::make_unique<MongoSink>(std::move(connection), std::move(target)));
+  return std::unique_ptr<Sink>(
+      std::make_unique<MongoSink>(std::move(connection), std::move(target), options.retry_for_seconds));
 }
 
 }  // namespace sql2mongo

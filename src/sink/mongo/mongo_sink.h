@@ -8,7 +8,8 @@
 
 namespace sql2mongo {
 
-// `writers`: how many bulk inserts may run at once (the client pool's size).
-Result<std::unique_ptr<Sink>> OpenMongoSink(const std::string& uri, int writers);
+// options.writers: how many bulk inserts may run at once (the client pool's size); retry_for_seconds:
+// how long a bulk that failed on a transient fault is resent.
+Result<std::unique_ptr<Sink>> OpenMongoSink(const std::string& uri, const SinkOptions& options);
 
 }  // namespace sql2mongo
