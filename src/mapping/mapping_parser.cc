@@ -1,5 +1,7 @@
-// Mapping file -> Mapping. Checks the file's own shape (keys, types, allowed values); whether tables
-// and columns exist is checked against the source by the plan builder.
+// Mapping file -> Mapping. The file's structure (keys, types, allowed values) is checked against the
+// JSON Schema by mapping_structure.cc first; what is left here is turning the document into a Mapping and
+// the rules a schema cannot state: how the parts of a mapping refer to each other. Whether tables and
+// columns exist is checked against the source by the plan builder.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,9 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "common/edit_distance.h"
 #include "common/uri.h"
 #include "mapping/json_locator.h"
+#include "mapping/mapping_structure.h"
 #include "sql2mongo/mapping.h"
 
 namespace sql2mongo {
@@ -18,26 +20,46 @@ namespace {
 
 using Json = nlohmann::ordered_json;  // keeps the file's key order: documents get fields in that order
 
-const std::vector<std::string> kTopKeys = {"$schema", "version", "source", "target", "nulls", "collections"};
-const std::vector<std::string> kCollectionKeys = {"from",  "_id",      "fields", "exclude", "where",
-                                                  "order_by", "nulls", "embed",  "comment"};
-const std::vector<std::string> kEmbedKeys = {"from",  "as",       "local", "foreign", "fields", "exclude",
-                                             "value", "where",    "order_by", "nulls", "embed", "comment"};
-const std::vector<std::string> kFieldKeys = {"column", "expr", "type", "nulls", "ref", "comment"};
-
-std::string Join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-class Parser {
+// Reads a document that fits the schema, so every key has the type and values the schema allows.
+class MappingReader {
  public:
-  Parser(const std::string& file, const JsonLocator& locator) : file_(file), locator_(locator) {}
+  MappingReader(const std::string& file, const JsonLocator& locator) : file_(file), locator_(locator) {}
 
+  Result<Mapping> Read(const Json& root) const {
+    Mapping mapping;
+    mapping.file = file_;
+    mapping.source_uri = root.value("source", "");
+    mapping.target_uri = root.value("target", "");
+    mapping.nulls = ReadNulls(root).value_or(NullPolicy::kKeep);
+    const Json& collections = root["collections"];
+    for (auto it = collections.begin(); it != collections.end(); ++it) {
+      std::string pointer = "/collections/" + JsonLocator::Escape(it.key());
+      const Json& spec = *it;
+      CollectionSpec c;
+      c.name = it.key();
+      c.pointer = pointer;
+      c.place = Place(pointer, /*at_key=*/true);
+      c.from = spec["from"].get<std::string>();
+      c.from_place = Place(pointer + "/from");
+      S2M_RETURN_IF_ERROR(ReadId(spec, pointer, &c));
+      ReadFields(spec, pointer, &c.fields, &c.exclude, &c.all_columns);
+      for (const auto& f : c.fields) {
+        if (f.path == "_id" || f.path.rfind("_id.", 0) == 0)
+          return Error(pointer + "/fields/" + JsonLocator::Escape(f.path),
+                       "set the document key with \"_id\" at the collection level, not in \"fields\"", true);
+      }
+      c.where = spec.value("where", "");
+      c.order_by = ReadOrderBy(spec);
+      c.nulls = ReadNulls(spec);
+      S2M_RETURN_IF_ERROR(ReadEmbeds(spec, pointer, &c.embeds));
+      mapping.collections.push_back(std::move(c));
+    }
+    return mapping;
+  }
+
+ private:
   Status Error(const std::string& pointer, const std::string& message, bool at_key = false) const {
-    TextPosition p = at_key ? locator_.KeyAt(pointer) : locator_.ValueAt(pointer);
-    return Status::Error(StatusCode::kMappingError, fmt::format("{}:{}:{}: {}", file_, p.line, p.column, message));
+    return Status::Error(StatusCode::kMappingError, fmt::format("{}: {}", Place(pointer, at_key).ToString(), message));
   }
 
   MappingPlace Place(const std::string& pointer, bool at_key = false) const {
@@ -45,234 +67,83 @@ class Parser {
     return MappingPlace{file_, p.line, p.column};
   }
 
-  Status CheckKeys(const Json& object, const std::string& pointer, const std::vector<std::string>& allowed,
-                   const std::string& what) const {
-    for (auto it = object.begin(); it != object.end(); ++it) {
-      if (std::find(allowed.begin(), allowed.end(), it.key()) != allowed.end()) continue;
-      return Error(pointer + "/" + JsonLocator::Escape(it.key()),
-                   fmt::format("unknown key '{}' in {}{}; allowed keys: {}", it.key(), what,
-                               DidYouMean(it.key(), allowed), Join(allowed)),
-                   /*at_key=*/true);
-    }
-    return Status::Ok();
-  }
-
-  Status ReadString(const Json& object, const std::string& pointer, const std::string& key, std::string* out,
-                    const std::string& meaning, bool required) const {
-    if (!object.contains(key)) {
-      if (required)
-        return Error(pointer, fmt::format("missing \"{}\" ({}); add \"{}\": \"...\"", key, meaning, key));
-      return Status::Ok();
-    }
-    const Json& v = object[key];
-    std::string child = pointer + "/" + JsonLocator::Escape(key);
-    if (!v.is_string()) return Error(child, fmt::format("\"{}\" must be a string ({})", key, meaning));
-    *out = v.get<std::string>();
-    if (out->empty()) return Error(child, fmt::format("\"{}\" is empty; it must name {}", key, meaning));
-    return Status::Ok();
-  }
-
-  // "expr" is for "fields" only. The run reads key ranges, joins and array order by real columns, with
-  // conditions the source can index, so _id parts, join keys, "value" and order_by name columns.
-  Status RefuseExpression(const Json& v, const std::string& pointer, const std::string& key) const {
-    const Json* found = v.is_object() && v.contains("expr") ? &v : nullptr;
-    std::string at = pointer;
-    for (size_t i = 0; !found && v.is_array() && i < v.size(); ++i) {
-      if (v[i].is_object() && v[i].contains("expr")) {
-        found = &v[i];
-        at = pointer + "/" + std::to_string(i);
-      }
-    }
-    if (!found) return Status::Ok();
-    return Error(at + "/expr",
-                 fmt::format("\"{}\" must name columns of the table: a computed value (\"expr\") is allowed only in "
-                             "\"fields\"; _id, join keys (local/foreign), \"value\" and order_by are read as columns. "
-                             "Compute it in a view of the source and map the view, or make it a field",
-                             key),
-                 /*at_key=*/true);
-  }
-
   // A column name or a list of them: "CustomerId" or ["OrderId", "LineNo"].
-  Status ReadColumnList(const Json& v, const std::string& pointer, const std::string& key,
-                        std::vector<std::string>* out) const {
-    S2M_RETURN_IF_ERROR(RefuseExpression(v, pointer, key));
-    if (v.is_string()) {
-      out->push_back(v.get<std::string>());
-      return Status::Ok();
-    }
-    if (v.is_array() && !v.empty()) {
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (!v[i].is_string())
-          return Error(pointer + "/" + std::to_string(i), fmt::format("\"{}\" items must be column names", key));
-        out->push_back(v[i].get<std::string>());
-      }
-      return Status::Ok();
-    }
-    return Error(pointer, fmt::format("\"{}\" must be a column name or a non-empty list of column names", key));
+  static std::vector<std::string> Columns(const Json& v) {
+    if (v.is_string()) return {v.get<std::string>()};
+    return v.get<std::vector<std::string>>();
   }
 
-  Status ReadNulls(const Json& object, const std::string& pointer, std::optional<NullPolicy>* out) const {
-    if (!object.contains("nulls")) return Status::Ok();
-    const Json& v = object["nulls"];
-    std::string child = pointer + "/nulls";
-    if (v == "keep") *out = NullPolicy::kKeep;
-    else if (v == "omit") *out = NullPolicy::kOmit;
-    else return Error(child, "\"nulls\" must be \"keep\" (store null) or \"omit\" (leave the field out)");
-    return Status::Ok();
+  static std::optional<NullPolicy> ReadNulls(const Json& object) {
+    if (!object.contains("nulls")) return std::nullopt;
+    return object["nulls"] == "omit" ? NullPolicy::kOmit : NullPolicy::kKeep;
   }
 
-  Status ReadOrderBy(const Json& object, const std::string& pointer, std::vector<OrderTerm>* out) const {
-    if (!object.contains("order_by")) return Status::Ok();
-    std::vector<std::string> terms;
-    S2M_RETURN_IF_ERROR(ReadColumnList(object["order_by"], pointer + "/order_by", "order_by", &terms));
-    for (const auto& term : terms) {
+  // Terms are "Column", "Column ASC" or "Column DESC" (the schema's pattern).
+  static std::vector<OrderTerm> ReadOrderBy(const Json& object) {
+    std::vector<OrderTerm> terms;
+    if (!object.contains("order_by")) return terms;
+    for (const auto& term : Columns(object["order_by"])) {
       std::istringstream words(term);
       OrderTerm t;
-      std::string direction, extra;
-      words >> t.column >> direction >> extra;
-      for (auto& c : direction) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (t.column.empty() || !extra.empty() || (!direction.empty() && direction != "ASC" && direction != "DESC"))
-        return Error(pointer + "/order_by",
-                     fmt::format("order_by term '{}' must be \"Column\", \"Column ASC\" or \"Column DESC\"", term));
+      std::string direction;
+      words >> t.column >> direction;
+      for (auto& ch : direction) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
       t.descending = direction == "DESC";
-      out->push_back(t);
+      terms.push_back(t);
     }
-    return Status::Ok();
+    return terms;
   }
 
-  Status ReadFields(const Json& object, const std::string& pointer, std::vector<FieldSpec>* fields,
-                    std::vector<std::string>* exclude, bool* all_columns) const {
+  void ReadFields(const Json& object, const std::string& pointer, std::vector<FieldSpec>* fields,
+                  std::vector<std::string>* exclude, bool* all_columns) const {
     if (object.contains("fields")) {
-      const Json& f = object["fields"];
-      std::string fp = pointer + "/fields";
-      if (!f.is_object())
-        return Error(fp, "\"fields\" must be an object: {\"target.path\": \"Column\", ...}");
       *all_columns = false;
+      const Json& f = object["fields"];
       for (auto it = f.begin(); it != f.end(); ++it) {
-        std::string child = fp + "/" + JsonLocator::Escape(it.key());
+        std::string child = pointer + "/fields/" + JsonLocator::Escape(it.key());
         FieldSpec field;
         field.path = it.key();
-        S2M_RETURN_IF_ERROR(CheckFieldPath(field.path, child));
         if (it->is_string()) {
           field.column = it->get<std::string>();
           field.place = Place(child);
-        } else if (it->is_object()) {
-          S2M_RETURN_IF_ERROR(CheckKeys(*it, child, kFieldKeys, fmt::format("field '{}'", field.path)));
-          const bool has_column = it->contains("column"), has_expr = it->contains("expr");
-          if (has_column && has_expr)
-            return Error(child + "/expr",
-                         fmt::format("field '{}' has both \"column\" and \"expr\"; keep one: \"column\" reads a column "
-                                     "as it is, \"expr\" has the source compute the value with an SQL expression",
-                                     field.path),
-                         /*at_key=*/true);
-          if (!has_column && !has_expr)
-            return Error(child, fmt::format("field '{}' has neither \"column\" nor \"expr\"; add \"column\": \"Name\" "
-                                            "to read a column, or \"expr\": \"LOWER(Email)\" to have the source compute "
-                                            "the value with an SQL expression",
-                                            field.path));
-          if (has_column) {
-            S2M_RETURN_IF_ERROR(ReadString(*it, child, "column", &field.column, "the source column", true));
-            field.place = Place(child + "/column");
-          } else {
-            S2M_RETURN_IF_ERROR(
-                ReadString(*it, child, "expr", &field.expr, "an SQL expression in the source's dialect", true));
-            field.place = Place(child + "/expr");
-          }
-          std::string type_name;
-          S2M_RETURN_IF_ERROR(ReadString(*it, child, "type", &type_name, "a BSON type", false));
-          if (!type_name.empty() && !ParseTargetType(type_name, &field.type))
-            return Error(child + "/type", fmt::format("unknown type '{}'{}; known types: {}", type_name,
-                                                      DidYouMean(type_name, TypeNames()), KnownTargetTypeNames()));
-          S2M_RETURN_IF_ERROR(ReadNulls(*it, child, &field.nulls));
-          S2M_RETURN_IF_ERROR(ReadString(*it, child, "ref", &field.ref, "the collection this value points at", false));
         } else {
-          return Error(child, fmt::format("field '{}' must be a column name or {{\"column\": ..., \"type\": ...}} "
-                                          "or {{\"expr\": \"<SQL expression>\", \"type\": ...}}",
-                                          field.path));
+          const Json& spec = *it;
+          field.column = spec.value("column", "");
+          field.expr = spec.value("expr", "");
+          field.place = Place(child + (spec.contains("column") ? "/column" : "/expr"));
+          if (spec.contains("type")) ParseTargetType(spec["type"].get<std::string>(), &field.type);  // one of the schema's
+          field.nulls = ReadNulls(spec);
+          field.ref = spec.value("ref", "");
         }
-        if (field.column.empty() && field.expr.empty())
-          return Error(child, fmt::format("field '{}' names no column", field.path));
         fields->push_back(std::move(field));
       }
     }
-    if (object.contains("exclude")) {
-      const Json& e = object["exclude"];
-      if (!e.is_array()) return Error(pointer + "/exclude", "\"exclude\" must be a list of column names");
-      S2M_RETURN_IF_ERROR(ReadColumnList(e, pointer + "/exclude", "exclude", exclude));
-    }
-    return Status::Ok();
-  }
-
-  // MongoDB field names: no empty segment, no leading '$'. Dots nest (that is what they mean here).
-  Status CheckFieldPath(const std::string& path, const std::string& pointer) const {
-    size_t start = 0;
-    while (true) {
-      size_t dot = path.find('.', start);
-      std::string segment = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-      if (segment.empty())
-        return Error(pointer, fmt::format("target path '{}' has an empty segment; write \"a.b\", not \"a..b\"", path),
-                     true);
-      if (segment[0] == '$')
-        return Error(pointer, fmt::format("target path '{}': a field name may not start with '$'", path), true);
-      if (path.find('\0') != std::string::npos)
-        return Error(pointer, fmt::format("target path '{}' contains a NUL character", path), true);
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
-    return Status::Ok();
-  }
-
-  static std::vector<std::string> TypeNames() {
-    std::vector<std::string> names;
-    std::istringstream in(KnownTargetTypeNames());
-    std::string n;
-    while (std::getline(in, n, ',')) names.push_back(n.substr(n.find_first_not_of(' ')));
-    return names;
+    if (object.contains("exclude")) *exclude = Columns(object["exclude"]);
   }
 
   Status ReadEmbeds(const Json& object, const std::string& pointer, std::vector<EmbedSpec>* out) const {
     if (!object.contains("embed")) return Status::Ok();
     const Json& e = object["embed"];
-    std::string ep = pointer + "/embed";
-    if (!e.is_object()) return Error(ep, "\"embed\" must be an object: {\"target.path\": {\"from\": ..., \"as\": ...}}");
     for (auto it = e.begin(); it != e.end(); ++it) {
-      std::string child = ep + "/" + JsonLocator::Escape(it.key());
+      std::string child = pointer + "/embed/" + JsonLocator::Escape(it.key());
+      const Json& spec = *it;
       EmbedSpec embed;
       embed.path = it.key();
       embed.pointer = child;
-      embed.place = Place(child, true);
-      S2M_RETURN_IF_ERROR(CheckFieldPath(embed.path, child));
-      if (!it->is_object()) return Error(child, fmt::format("embed '{}' must be an object", embed.path));
-      const Json& spec = *it;
-      S2M_RETURN_IF_ERROR(CheckKeys(spec, child, kEmbedKeys, fmt::format("embed '{}'", embed.path)));
-      S2M_RETURN_IF_ERROR(ReadString(spec, child, "from", &embed.from, "the table to embed", true));
+      embed.place = Place(child, /*at_key=*/true);
+      embed.from = spec["from"].get<std::string>();
       embed.from_place = Place(child + "/from");
-      std::string as;
-      S2M_RETURN_IF_ERROR(ReadString(spec, child, "as", &as, "\"array\" (1:N child rows) or \"object\" (N:1 parent row)", true));
-      if (as == "array") embed.kind = EmbedKind::kArray;
-      else if (as == "object") embed.kind = EmbedKind::kObject;
-      else
-        return Error(child + "/as", fmt::format("\"as\" is '{}'; use \"array\" for the rows that point at this one "
-                                                "(1:N) or \"object\" for the row this one points at (N:1)", as));
-      if (spec.contains("local"))
-        S2M_RETURN_IF_ERROR(ReadColumnList(spec["local"], child + "/local", "local", &embed.local));
-      if (spec.contains("foreign"))
-        S2M_RETURN_IF_ERROR(ReadColumnList(spec["foreign"], child + "/foreign", "foreign", &embed.foreign));
+      embed.kind = spec["as"] == "object" ? EmbedKind::kObject : EmbedKind::kArray;
+      if (spec.contains("local")) embed.local = Columns(spec["local"]);
+      if (spec.contains("foreign")) embed.foreign = Columns(spec["foreign"]);
       if (!embed.local.empty() && !embed.foreign.empty() && embed.local.size() != embed.foreign.size())
         return Error(child + "/foreign", fmt::format("\"local\" has {} columns but \"foreign\" has {}; they pair up "
                                                      "one to one", embed.local.size(), embed.foreign.size()));
-      S2M_RETURN_IF_ERROR(ReadFields(spec, child, &embed.fields, &embed.exclude, &embed.all_columns));
-      if (spec.contains("value")) S2M_RETURN_IF_ERROR(RefuseExpression(spec["value"], child + "/value", "value"));
-      S2M_RETURN_IF_ERROR(ReadString(spec, child, "value", &embed.value_column, "the column whose values form the array", false));
-      if (!embed.value_column.empty()) {
-        if (!embed.fields.empty() || spec.contains("embed"))
-          return Error(child + "/value", "\"value\" embeds one column's plain value: drop \"fields\" and \"embed\", or drop \"value\"");
-      }
-      S2M_RETURN_IF_ERROR(ReadString(spec, child, "where", &embed.where, "an SQL condition", false));
-      S2M_RETURN_IF_ERROR(ReadOrderBy(spec, child, &embed.order_by));
-      if (!embed.order_by.empty() && embed.kind == EmbedKind::kObject)
-        return Error(child + "/order_by", "\"order_by\" orders array items; an \"object\" embed holds one row");
-      S2M_RETURN_IF_ERROR(ReadNulls(spec, child, &embed.nulls));
+      ReadFields(spec, child, &embed.fields, &embed.exclude, &embed.all_columns);
+      embed.value_column = spec.value("value", "");
+      embed.where = spec.value("where", "");
+      embed.order_by = ReadOrderBy(spec);
+      embed.nulls = ReadNulls(spec);
       S2M_RETURN_IF_ERROR(ReadEmbeds(spec, child, &embed.embeds));
       out->push_back(std::move(embed));
     }
@@ -282,82 +153,28 @@ class Parser {
   Status ReadId(const Json& object, const std::string& pointer, CollectionSpec* c) const {
     if (!object.contains("_id")) return Status::Ok();
     const Json& v = object["_id"];
-    std::string child = pointer + "/_id";
     if (v.is_string()) {
       c->id_parts.push_back({v.get<std::string>(), v.get<std::string>()});
-    } else if (v.is_array() && !v.empty()) {
-      std::vector<std::string> columns;
-      S2M_RETURN_IF_ERROR(ReadColumnList(v, child, "_id", &columns));
-      for (const auto& col : columns) c->id_parts.push_back({col, col});
-      c->id_is_composite = true;
-    } else if (v.is_object() && !v.empty()) {
-      for (auto it = v.begin(); it != v.end(); ++it) {
-        S2M_RETURN_IF_ERROR(RefuseExpression(*it, child + "/" + JsonLocator::Escape(it.key()), "_id"));
-        if (!it->is_string())
-          return Error(child + "/" + JsonLocator::Escape(it.key()), "_id parts map a key to a column name");
-        c->id_parts.push_back({it.key(), it->get<std::string>()});
-      }
-      c->id_is_composite = true;
-    } else {
-      return Error(child, "\"_id\" must be a column, a list of columns, or {\"key\": \"Column\", ...}");
+      return Status::Ok();
     }
-    if (c->id_is_composite) {
-      for (const auto& [key, column] : c->id_parts) {
-        if (key.empty() || key[0] == '$' || key.find('.') != std::string::npos)
-          return Error(child, fmt::format("'{}' cannot be a key of the _id sub-document ('.' would nest, '$' is "
-                                          "reserved); use {{\"key\": \"Column\"}} to name it", key));
-      }
+    c->id_is_composite = true;
+    if (v.is_object()) {
+      for (auto it = v.begin(); it != v.end(); ++it) c->id_parts.push_back({it.key(), it->get<std::string>()});
+      return Status::Ok();
+    }
+    // A list of columns names the _id's keys by the columns, and a column name need not make a key.
+    for (size_t i = 0; i < v.size(); ++i) {
+      std::string column = v[i].get<std::string>();
+      if (column[0] == '$' || column.find('.') != std::string::npos)
+        return Error(pointer + "/_id/" + std::to_string(i),
+                     fmt::format("column '{}' cannot be a key of the _id sub-document ('.' would nest, '$' is "
+                                 "reserved); use {{\"key\": \"{}\"}} to name it",
+                                 column, column));
+      c->id_parts.push_back({column, column});
     }
     return Status::Ok();
   }
 
-  Result<Mapping> Parse(const Json& root) const {
-    Mapping mapping;
-    mapping.file = file_;
-    if (!root.is_object()) return Error("", "a mapping file is a JSON object: {\"source\": ..., \"collections\": {...}}");
-    S2M_RETURN_IF_ERROR(CheckKeys(root, "", kTopKeys, "the mapping"));
-    if (root.contains("version") && root["version"] != 1)
-      return Error("/version", "this sql2mongo reads mapping format version 1; set \"version\": 1");
-    S2M_RETURN_IF_ERROR(ReadString(root, "", "source", &mapping.source_uri, "the source URI, e.g. \"sqlite:data.db\"", false));
-    S2M_RETURN_IF_ERROR(ReadString(root, "", "target", &mapping.target_uri, "the target URI, e.g. \"mongodb://localhost/db\"", false));
-    std::optional<NullPolicy> nulls;
-    S2M_RETURN_IF_ERROR(ReadNulls(root, "", &nulls));
-    mapping.nulls = nulls.value_or(NullPolicy::kKeep);
-    if (!root.contains("collections"))
-      return Error("", "missing \"collections\"; add \"collections\": {\"name\": {\"from\": \"Table\"}}");
-    const Json& collections = root["collections"];
-    if (!collections.is_object() || collections.empty())
-      return Error("/collections", "\"collections\" must be a non-empty object: {\"name\": {\"from\": \"Table\"}}");
-    for (auto it = collections.begin(); it != collections.end(); ++it) {
-      std::string pointer = "/collections/" + JsonLocator::Escape(it.key());
-      CollectionSpec c;
-      c.name = it.key();
-      c.pointer = pointer;
-      c.place = Place(pointer, true);
-      if (c.name.empty() || c.name.find('$') != std::string::npos || c.name.find('\0') != std::string::npos)
-        return Error(pointer, fmt::format("'{}' is not a valid collection name (no '$', not empty)", c.name), true);
-      if (!it->is_object()) return Error(pointer, fmt::format("collection '{}' must be an object", c.name));
-      const Json& spec = *it;
-      S2M_RETURN_IF_ERROR(CheckKeys(spec, pointer, kCollectionKeys, fmt::format("collection '{}'", c.name)));
-      S2M_RETURN_IF_ERROR(ReadString(spec, pointer, "from", &c.from, "the table to read", true));
-      c.from_place = Place(pointer + "/from");
-      S2M_RETURN_IF_ERROR(ReadId(spec, pointer, &c));
-      S2M_RETURN_IF_ERROR(ReadFields(spec, pointer, &c.fields, &c.exclude, &c.all_columns));
-      for (const auto& f : c.fields) {
-        if (f.path == "_id" || f.path.rfind("_id.", 0) == 0)
-          return Error(pointer + "/fields/" + JsonLocator::Escape(f.path),
-                       "set the document key with \"_id\" at the collection level, not in \"fields\"", true);
-      }
-      S2M_RETURN_IF_ERROR(ReadString(spec, pointer, "where", &c.where, "an SQL condition", false));
-      S2M_RETURN_IF_ERROR(ReadOrderBy(spec, pointer, &c.order_by));
-      S2M_RETURN_IF_ERROR(ReadNulls(spec, pointer, &c.nulls));
-      S2M_RETURN_IF_ERROR(ReadEmbeds(spec, pointer, &c.embeds));
-      mapping.collections.push_back(std::move(c));
-    }
-    return mapping;
-  }
-
- private:
   const std::string& file_;
   const JsonLocator& locator_;
 };
@@ -379,6 +196,29 @@ size_t StartOfOffendingToken(const std::string& text, size_t byte) {
   auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+'; };
   while (i > 0 && is_word(text[end]) && is_word(text[i - 1])) --i;
   return i;
+}
+
+// Every structural problem, one line each in the order of the file, so one run shows them all (up to
+// kShownProblems: past that, fixing the first ones usually fixes many of the rest).
+constexpr size_t kShownProblems = 20;
+
+Status StructureStatus(std::vector<StructureProblem> problems, const std::string& file, const JsonLocator& locator) {
+  if (problems.empty()) return Status::Ok();
+  auto position = [&](const StructureProblem& p) {
+    TextPosition at = p.at_key ? locator.KeyAt(p.pointer) : locator.ValueAt(p.pointer);
+    return std::make_pair(at.line, at.column);
+  };
+  std::stable_sort(problems.begin(), problems.end(),
+                   [&](const auto& a, const auto& b) { return position(a) < position(b); });
+  std::string message;
+  for (size_t i = 0; i < problems.size() && i < kShownProblems; ++i) {
+    auto [line, column] = position(problems[i]);
+    message += fmt::format("{}{}:{}:{}: {}", i == 0 ? "" : "\n", file, line, column, problems[i].message);
+  }
+  if (problems.size() > kShownProblems)
+    message += fmt::format("\n{}: {} more problems of the mapping's structure not shown", file,
+                           problems.size() - kShownProblems);
+  return Status::Error(StatusCode::kMappingError, message);
 }
 
 }  // namespace
@@ -406,8 +246,8 @@ Result<Mapping> ParseMappingText(const std::string& text, const std::string& fil
                                      file_name, p.line, p.column, detail));
   }
   auto locator = std::make_shared<JsonLocator>(text);
-  Parser parser(file_name, *locator);
-  S2M_ASSIGN_OR_RETURN(Mapping mapping, parser.Parse(root));
+  S2M_RETURN_IF_ERROR(StructureStatus(CheckMappingStructure(root), file_name, *locator));
+  S2M_ASSIGN_OR_RETURN(Mapping mapping, MappingReader(file_name, *locator).Read(root));
   mapping.locator = locator;
   std::string base_dir = std::filesystem::path(file_name).parent_path().string();
   mapping.source_uri = ResolveRelativeSqlitePath(mapping.source_uri, base_dir);

@@ -82,7 +82,7 @@ TEST(CliErrors, UnknownMappingKeySuggestsTheRightOne) {
   std::string path = WriteTempFile("typo.json", CustomersMapping("      \"form\": \"Customer\""));
   CommandResult r = RunMapping(path);
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find(path + ":6:7: unknown key 'form' in collection 'customers' (did you mean 'from'?)"),
+  EXPECT_NE(r.output.find(path + ":6:7: collections.customers: unknown key 'form' (did you mean 'from'?)"),
             std::string::npos)
       << r.output;
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Every bundled mapping validates against mappings/sql2mongo-mapping.schema.json, and the schema refuses
-the mistakes the C++ parser refuses (so editors that use the schema warn about the same things)."""
+"""Every bundled mapping validates against mappings/sql2mongo-mapping.schema.json read as draft 2020-12,
+as editors read it. sql2mongo itself checks mappings against the same file with valijson (draft 7;
+tests/unit/mapping_schema_test.cc keeps the two readings equal), so the mistakes listed here are the ones
+sql2mongo refuses."""
 import glob
 import json
 import os
@@ -72,10 +74,19 @@ def main():
         "expr as join key": {"collections": {"c": {"from": "t", "embed": {"e": {"from": "u", "as": "object", "local": {"expr": "x"}}}}}},
         "expr as value": {"collections": {"c": {"from": "t", "embed": {"e": {"from": "u", "as": "array", "value": {"expr": "x"}}}}}},
         "expr in order_by": {"collections": {"c": {"from": "t", "order_by": [{"expr": "x"}]}}},
+        "expr as an _id part": {"collections": {"c": {"from": "t", "_id": {"k": {"expr": "x"}}}}},
+        "dotted _id key": {"collections": {"c": {"from": "t", "_id": {"a.b": "x"}}}},
+        "dollar _id key": {"collections": {"c": {"from": "t", "_id": {"$a": "x"}}}},
+        "comment not text": {"collections": {"c": {"from": "t", "comment": ["a", "b"]}}},
+        "order_by sideways": {"collections": {"c": {"from": "t", "order_by": "a SIDEWAYS"}}},
+        "dollar collection name": {"collections": {"a$b": {"from": "t"}}},
     }
     good = {
         "computed field": {"collections": {"c": {"from": "t", "fields": {"a": {"expr": "LOWER(x)", "type": "string", "nulls": "omit"}}}}},
         "computed embed field": {"collections": {"c": {"from": "t", "embed": {"e": {"from": "u", "as": "array", "fields": {"n": {"expr": "q * 2"}}}}}}},
+        "empty exclude": {"collections": {"c": {"from": "t", "exclude": []}}},
+        "lower-case desc": {"collections": {"c": {"from": "t", "order_by": ["a desc", "b Asc"]}}},
+        "_id key named expr": {"collections": {"c": {"from": "t", "_id": {"expr": "Code"}}}},
     }
     for name, mapping in good.items():
         checked += 1
