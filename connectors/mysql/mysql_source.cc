@@ -83,7 +83,22 @@ void Close(PooledConnection& pooled) {
 struct DecodeTally {
   std::mutex mutex;
   MysqlDecodeCounts counts;
+  ValueWarnings warnings;  // the same, per column with examples
 };
+
+// Decodes one value; what decoding changed on purpose is counted in *counts and noted per column.
+Value DecodeNoting(MysqlColumnKind kind, const std::string& text, MysqlDecodeCounts* counts, ValueWarnings& warnings,
+                   const std::string& table, const std::string& column) {
+  MysqlDecodeCounts before = *counts;
+  Value value = DecodeMysqlValue(kind, text, counts);
+  if (counts->zero_dates != before.zero_dates)
+    warnings.Add(table, column, "zero dates ('0000-00-00' or a zero month or day), stored as null", text);
+  else if (counts->unparsed_json != before.unparsed_json)
+    warnings.Add(table, column, "JSON values that did not parse, kept as strings", text);
+  else if (counts->unparsed != before.unparsed)
+    warnings.Add(table, column, "values that do not match the column's type, kept as strings", text);
+  return value;
+}
 
 bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -153,6 +168,8 @@ class MysqlSource : public Source {
                                                                        const std::string& column) override;
   Result<std::optional<uint64_t>> EstimateRows(const std::string& table) override;
   Result<std::unique_ptr<Source>> OpenSnapshotReader() override;
+  std::vector<ValueWarning> TakeWarnings() override { return tally_->warnings.Take(); }
+  ValueWarnings& warnings() { return tally_->warnings; }
 
   // For the streams.
   Status FinishResult(PooledConnection* connection, const std::string& table, uint64_t rows);
@@ -224,7 +241,7 @@ class MysqlRowStream : public RowStream {
           if (result_->wasNull()) {
             batch->Append(Null{});
           } else {
-            batch->Append(DecodeMysqlValue(sql_.kinds[i], text.asStdString(), &counts_));
+            batch->Append(DecodeNoting(sql_.kinds[i], text.asStdString(), &counts_, source_->warnings(), table_, batch->columns()[i]));
           }
         }
         ++rows;
@@ -290,7 +307,7 @@ class MysqlPagedStream : public RowStream {
           auto key = std::find(key_positions_.begin(), key_positions_.end(), i);
           if (key != key_positions_.end()) last_key_[key - key_positions_.begin()] = text.asStdString();
           if (i >= sql_.requested) continue;
-          batch->Append(is_null ? Value(Null{}) : DecodeMysqlValue(sql_.kinds[i], text.asStdString(), &counts_));
+          batch->Append(is_null ? Value(Null{}) : DecodeNoting(sql_.kinds[i], text.asStdString(), &counts_, source_->warnings(), table_, batch->columns()[i]));
         }
         ++rows;
       }
@@ -492,13 +509,13 @@ void MysqlSource::AddCounts(const MysqlDecodeCounts& counts, const std::string& 
     tally_->counts.unparsed += counts.unparsed;
   }
   if (counts.zero_dates > 0)
-    spdlog::warn("source {}: table '{}': {} zero dates ('0000-00-00' or a zero month or day) read as null",
+    spdlog::debug("source {}: table '{}': {} zero dates ('0000-00-00' or a zero month or day) read as null",
                  DisplayName(), table, counts.zero_dates);
   if (counts.unparsed_json > 0)
-    spdlog::warn("source {}: table '{}': {} JSON values that did not parse were kept as strings", DisplayName(),
+    spdlog::debug("source {}: table '{}': {} JSON values that did not parse were kept as strings", DisplayName(),
                  table, counts.unparsed_json);
   if (counts.unparsed > 0)
-    spdlog::warn("source {}: table '{}': {} values did not match their column type and were kept as strings",
+    spdlog::debug("source {}: table '{}': {} values did not match their column type and were kept as strings",
                  DisplayName(), table, counts.unparsed);
 }
 

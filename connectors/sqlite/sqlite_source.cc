@@ -17,8 +17,13 @@ namespace {
 class SqliteRowStream : public RowStream {
  public:
   SqliteRowStream(sqlite3* db, SqliteStatement stmt, std::vector<std::string> columns,
-                  std::vector<SqliteColumnType> kinds, std::string table)
-      : db_(db), stmt_(std::move(stmt)), columns_(std::move(columns)), kinds_(std::move(kinds)), table_(std::move(table)) {}
+                  std::vector<SqliteColumnType> kinds, std::string table, ValueWarnings* warnings)
+      : db_(db),
+        stmt_(std::move(stmt)),
+        columns_(std::move(columns)),
+        kinds_(std::move(kinds)),
+        table_(std::move(table)),
+        warnings_(warnings) {}
 
   Result<bool> Next(RowBatch* batch, size_t max_rows) override {
     *batch = RowBatch(columns_);
@@ -35,18 +40,38 @@ class SqliteRowStream : public RowStream {
       if (rc != SQLITE_ROW)
         return Status::Error(StatusCode::kSourceError,
                              fmt::format("reading table '{}': {}", table_, sqlite3_errmsg(db_)));
-      for (int i = 0; i < width; ++i) batch->Append(ReadSqliteValue(stmt_.get(), i, kinds_[i]));
+      for (int i = 0; i < width; ++i) {
+        Value value = ReadSqliteValue(stmt_.get(), i, kinds_[i]);
+        if (const auto* text = std::get_if<std::string>(&value)) NoteText(i, *text);
+        batch->Append(std::move(value));
+      }
       ++rows;
     }
     return rows > 0;
   }
 
  private:
+  // SQLite stores any value in any column; text in a column declared as a date, number or boolean is
+  // kept as text (it is the data), and counted so the run says so.
+  void NoteText(int i, const std::string& text) {
+    const char* what = nullptr;
+    switch (kinds_[i].kind) {
+      case SqliteColumnKind::kDate: what = "values are not dates, kept as strings"; break;
+      case SqliteColumnKind::kInteger:
+      case SqliteColumnKind::kReal:
+      case SqliteColumnKind::kDecimal: what = "values are not numbers, kept as strings"; break;
+      case SqliteColumnKind::kBool: what = "values are not booleans, kept as strings"; break;
+      default: return;
+    }
+    if (warnings_) warnings_->Add(table_, columns_[i], what, text);
+  }
+
   sqlite3* db_;
   SqliteStatement stmt_;
   std::vector<std::string> columns_;
   std::vector<SqliteColumnType> kinds_;
   std::string table_;
+  ValueWarnings* warnings_;  // the source's, which outlives its streams
   bool done_ = false;
 };
 
@@ -243,8 +268,11 @@ class SqliteSource : public Source {
         return Status::Error(StatusCode::kSourceError, fmt::format("binding keys for '{}': {}", info.name, sqlite3_errmsg(db_.get())));
     }
     return std::unique_ptr<RowStream>(
-        std::make_unique<SqliteRowStream>(db_.get(), std::move(stmt), request.columns, std::move(kinds), info.name));
+        std::make_unique<SqliteRowStream>(db_.get(), std::move(stmt), request.columns, std::move(kinds), info.name,
+                                          &warnings_));
   }
+
+  std::vector<ValueWarning> TakeWarnings() override { return warnings_.Take(); }
 
  private:
   Status Execute(const std::string& sql) {
@@ -280,6 +308,7 @@ class SqliteSource : public Source {
   SqliteHandle db_;
   std::string path_;
   std::map<std::string, TableInfo> tables_;
+  ValueWarnings warnings_;
   bool is_snapshot_reader_ = false;  // ends its own read transaction when destroyed
 };
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sql2mongo/status.h"
+#include "sql2mongo/value_warnings.h"
 
 namespace sql2mongo {
 
@@ -29,6 +30,7 @@ struct CollectionCounters {
   uint64_t rejected_rows = 0;    // ... of which rows of embedded tables (orphans, unmatched keys)
   uint64_t missing_parents = 0;  // object embeds whose foreign key pointed at no row (embedded as null)
   uint64_t bytes_written = 0;    // BSON bytes sent
+  uint64_t warnings = 0;         // values that arrived but not as their column declares (RunSummary.warnings)
   // Root rows expected, from the catalog (PostgreSQL reltuples, MySQL TABLE_ROWS, sqlite_stat1 or a
   // count); -1 when unknown. An estimate: a "where" or a stale statistic makes it differ from rows_read,
   // and it is replaced by rows_read once the collection is done.
@@ -57,6 +59,7 @@ struct LiveCollectionCounters {
   std::atomic<uint64_t> rejected_rows{0};
   std::atomic<uint64_t> missing_parents{0};
   std::atomic<uint64_t> bytes_written{0};
+  std::atomic<uint64_t> warnings{0};
   std::atomic<int64_t> estimated_rows{-1};
   std::atomic<CollectionState> state{CollectionState::kPending};
   std::atomic<int64_t> started_ns{0};   // since the run started; set when it starts
@@ -100,6 +103,7 @@ struct RunSummary {
   std::vector<CollectionCounters> collections;
   std::string rejects_path;  // where the rejects went (a file, or a folder of <collection>.jsonl); empty when none
   std::vector<std::string> rejects_files;  // the files actually written
+  std::vector<ValueWarning> warnings;       // per collection, table and column
   double seconds = 0;
   Status failure;  // why the run stopped early; ok when it ran to the end
   uint64_t TotalRejected() const;

@@ -9,6 +9,7 @@
 
 #include "sql2mongo/row_batch.h"
 #include "sql2mongo/status.h"
+#include "sql2mongo/value_warnings.h"
 
 namespace sql2mongo {
 
@@ -154,6 +155,9 @@ class Source {
                                    const std::string& where) {
     return Status::Error(StatusCode::kUnsupported, "value probes are not supported by " + DisplayName());
   }
+  // The values decoded since the last call that did not arrive as their column declares (kept as text,
+  // made null), per column with examples; the connector forgets them once taken.
+  virtual std::vector<ValueWarning> TakeWarnings() { return {}; }
   // Another reader that sees exactly this source's snapshot, to be used by another thread (each reader
   // by one thread at a time). Call after BeginSnapshot; its snapshot ends when it is destroyed, and it
   // must be destroyed before this source's EndSnapshot.

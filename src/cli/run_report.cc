@@ -58,6 +58,7 @@ Json CountersJson(const CollectionCounters& c) {
   json["rejected_embedded_rows"] = c.rejected_rows;
   json["dangling_references"] = c.missing_parents;
   json["bytes_written"] = c.bytes_written;
+  json["warnings"] = c.warnings;
   json["seconds"] = Milliseconds(c.seconds);
   json["docs_per_second"] = c.seconds > 0 ? static_cast<int64_t>(c.documents_written / c.seconds) : 0;
   return json;
@@ -116,6 +117,12 @@ std::string RunReportJson(const RunReport& report, int indent) {
     for (const auto& problem : UnaccountedRows(*report.summary)) unaccounted.push_back(problem);
   json["every_row_accounted_for"] = report.summary != nullptr && report.failure.ok() && unaccounted.empty();
   json["unaccounted"] = unaccounted;
+  Json warnings = Json::array();
+  if (report.summary)
+    for (const auto& w : report.summary->warnings)
+      warnings.push_back({{"collection", w.collection}, {"table", w.table}, {"column", w.column}, {"what", w.what},
+                          {"count", w.count}, {"examples", w.examples}});
+  json["warnings"] = warnings;
   Json rejects;
   rejects["path"] = report.summary ? Json(report.summary->rejects_path) : Json(nullptr);
   rejects["files"] = report.summary ? Json(report.summary->rejects_files) : Json::array();

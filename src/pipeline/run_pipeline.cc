@@ -349,6 +349,8 @@ class SnapshotReaders {
     }
     return readers_;
   }
+  // Those opened so far (none before the first Get): never opens one.
+  const std::vector<std::unique_ptr<Source>>& Opened() const { return readers_; }
   void Close() { readers_.clear(); }
 
  private:
@@ -479,6 +481,7 @@ CollectionCounters RunProgress::Read(size_t i) const {
   c.rejected_rows = live.rejected_rows.load(std::memory_order_relaxed);
   c.missing_parents = live.missing_parents.load(std::memory_order_relaxed);
   c.bytes_written = live.bytes_written.load(std::memory_order_relaxed);
+  c.warnings = live.warnings.load(std::memory_order_relaxed);
   c.estimated_rows = live.estimated_rows.load(std::memory_order_relaxed);
   c.state = live.state.load();
   int64_t started = live.started_ns.load(), finished = live.finished_ns.load();
@@ -541,6 +544,14 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
     counters.started_ns = progress.ElapsedNanos();
     counters.state = CollectionState::kRunning;
     failure = RunCollection(plan.collections[i], source, readers, sink, options, rejects, counters);
+    // What the readers decoded not as declared while this collection ran (its root and embedded tables).
+    std::vector<ValueWarning> noted = source.TakeWarnings();
+    for (const auto& reader : readers.Opened()) MergeWarnings(reader->TakeWarnings(), &noted);
+    for (auto& warning : noted) {
+      warning.collection = plan.collections[i].name;
+      counters.warnings += warning.count;
+    }
+    MergeWarnings(std::move(noted), &summary.warnings);
     counters.finished_ns = progress.ElapsedNanos();
     // The estimate was for the whole table; now the real count is known.
     if (failure.ok()) counters.estimated_rows = static_cast<int64_t>(counters.rows_read.load());

@@ -7,12 +7,19 @@ namespace {
 
 std::string Row(const std::string& name, const CollectionCounters& c, double seconds, const std::string& note) {
   double rate = seconds > 0 ? c.documents_written / seconds : 0;
-  return fmt::format("{:<24} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9.2f} {:>8.2f} {:>10.0f}{}\n", name, c.rows_read,
-                     c.embedded_rows, c.documents_written, c.rejected, c.missing_parents, c.bytes_written / 1e6, seconds,
-                     rate, note);
+  return fmt::format("{:<24} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9.2f} {:>8.2f} {:>10.0f}{}\n", name, c.rows_read,
+                     c.embedded_rows, c.documents_written, c.rejected, c.warnings, c.missing_parents,
+                     c.bytes_written / 1e6, seconds, rate, note);
 }
 
 }  // namespace
+
+std::string FormatWarning(const ValueWarning& warning) {
+  std::string examples;
+  for (const auto& example : warning.examples) examples += (examples.empty() ? "" : ", ") + fmt::format("'{}'", example);
+  return fmt::format("{}: {}.{}: {} {} (e.g. {})", warning.collection, warning.table, warning.column, warning.count,
+                     warning.what, examples);
+}
 
 std::vector<std::string> UnaccountedRows(const RunSummary& summary) {
   std::vector<std::string> problems;
@@ -41,6 +48,7 @@ CollectionCounters TotalOf(const RunSummary& summary) {
     total.rejected_rows += c.rejected_rows;
     total.missing_parents += c.missing_parents;
     total.bytes_written += c.bytes_written;
+    total.warnings += c.warnings;
   }
   total.seconds = summary.seconds;
   return total;
@@ -52,8 +60,9 @@ RunVerdict VerdictOf(const RunSummary& summary) {
 }
 
 std::string FormatSummary(const RunSummary& summary) {
-  std::string out = fmt::format("{:<24} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>8} {:>10}\n", "collection",
-                                "rows read", "joined", "written", "rejected", "dangling", "MB", "seconds", "docs/s");
+  std::string out = fmt::format("{:<24} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>10}\n", "collection",
+                                "rows read", "joined", "written", "rejected", "warnings", "dangling", "MB", "seconds",
+                                "docs/s");
   for (const auto& c : summary.collections) {
     std::string note = c.state == CollectionState::kFailed    ? "  (failed)"
                        : c.state == CollectionState::kPending ? "  (not run)"
@@ -63,6 +72,7 @@ std::string FormatSummary(const RunSummary& summary) {
   CollectionCounters total = TotalOf(summary);
   out += Row("total", total, summary.seconds, "");
   out += "joined: rows read from embedded tables; dangling: object embeds whose key matched no row.\n";
+  for (const auto& warning : summary.warnings) out += "warning: " + FormatWarning(warning) + "\n";
   if (total.missing_parents > 0)
     out += fmt::format("{} dangling references were stored as null.\n", total.missing_parents);
   if (!summary.rejects_path.empty())

@@ -23,4 +23,7 @@ CollectionCounters TotalOf(const RunSummary& summary);
 
 std::string FormatSummary(const RunSummary& summary);
 
+// "customers: Employee.BirthDate: 2 values are not dates, kept as strings (e.g. 'n/a', 'unknown')".
+std::string FormatWarning(const ValueWarning& warning);
+
 }  // namespace sql2mongo
