@@ -152,6 +152,14 @@ class MysqlSource : public Source {
   Result<std::optional<std::pair<int64_t, int64_t>>> IntegerKeyBounds(const std::string& table,
                                                                        const std::string& column) override;
   Result<std::unique_ptr<Source>> OpenSnapshotReader() override;
+  Result<std::vector<RowCount>> CountRows(const RowCountRequest& request) override {
+    S2M_ASSIGN_OR_RETURN(const MysqlTable* table, Table(request.table));
+    return CountMysqlRows(control_.get(), table->info, request);
+  }
+  Result<ColumnInfo> DescribeExpression(const std::string& table, const std::string& expression) override {
+    S2M_ASSIGN_OR_RETURN(const MysqlTable* found, Table(table));
+    return DescribeMysqlExpression(control_.get(), found->info, expression);
+  }
 
   // For the streams.
   Status FinishResult(PooledConnection* connection, const std::string& table, uint64_t rows);

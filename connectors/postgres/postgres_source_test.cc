@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "postgres/postgres_test_support.h"
+#include "support/test_support.h"
 
 namespace sql2mongo {
 namespace {
@@ -161,6 +162,23 @@ TEST_F(PostgresScratch, KeyFilterLiteralsAreEscapedAndTypedForTextDateAndUuidKey
   rows = ReadAll(*source, request);
   ASSERT_EQ(rows.rows(), 1u);
   EXPECT_EQ(rows.at(0, 0), Value(int32_t{1}));
+}
+
+TEST_F(PostgresScratch, CountsRowsPerKeyTypesExpressionsAndFlagsViews) {
+  Exec(admin_.get(), "CREATE TABLE " + schema_ + ".t (id int PRIMARY KEY, k text); INSERT INTO " + schema_ +
+                         ".t VALUES " + testing::kRowCountTableRows + "; CREATE VIEW " + schema_ + ".v AS SELECT id, k FROM " +
+                         schema_ + ".t WHERE k = 'a'; CREATE MATERIALIZED VIEW " + schema_ + ".m AS SELECT id FROM " +
+                         schema_ + ".t");
+  auto source = OpenPostgres(scratch_uri_);
+  ASSERT_TRUE(source);
+  testing::ExpectRowCountsAndViews(*source, schema_ + ".t", schema_ + ".v");
+  auto materialized = source->DescribeTable(schema_ + ".m");
+  ASSERT_TRUE(materialized.ok()) << materialized.status().message();
+  EXPECT_TRUE(materialized->is_view);
+  auto money = source->DescribeExpression(schema_ + ".t", "id::numeric(10,2)");
+  ASSERT_TRUE(money.ok()) << money.status().message();
+  EXPECT_EQ(money->declared_type, "numeric(10,2)");
+  EXPECT_TRUE(money->yields.decimal);
 }
 
 TEST_F(PostgresScratch, MissingParentFilterReadsOnlyOrphans) {
