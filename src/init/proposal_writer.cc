@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/readable_bytes.h"
 #include "init/model_proposal.h"
 #include "init/proposal_support.h"
 
@@ -113,12 +114,6 @@ std::string Sentence(std::string text) {
   return text;
 }
 
-std::string Kib(uint64_t bytes) {
-  if (bytes < 1024) return fmt::format("{} bytes", bytes);
-  if (bytes < (1u << 20)) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
-  return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
-}
-
 class MappingWriter {
  public:
   MappingWriter(const ModelProposal& proposal, const CatalogSurvey& survey) : proposal_(proposal), survey_(survey) {}
@@ -149,7 +144,7 @@ class MappingWriter {
         "array in that parent (1:N), in the parent with fewer rows when there are several, unless its rows "
         "could add over {} to one document; (4) every other table is a collection, _id from its primary key, "
         "its foreign keys to collections kept as references (\"ref\"), a self-reference too.",
-        r.id_array_max, r.lookup_max_columns, r.lookup_max_rows, r.embed_max_p99, r.embed_max, Kib(r.embed_max_bytes)),
+        r.id_array_max, r.lookup_max_columns, r.lookup_max_rows, r.embed_max_p99, r.embed_max, ReadableBytes(r.embed_max_bytes)),
         "", &out);
     AppendComment("Run it: sql2mongo run THIS_FILE --target mongodb://HOST:PORT/DATABASE (or jsonl:DIR, null:), "
                   "or set \"target\" below. sql2mongo check THIS_FILE --target ... shows sample documents first.",
@@ -197,7 +192,7 @@ class MappingWriter {
                                                                   fmt::join(info.primary_key, ", "));
     std::vector<std::string> reasons = {fmt::format("{} ({}): a collection of its own; {}; largest document "
                                                     "estimated at {}.", info.name, RowsText(t), id,
-                                                    Kib(Decision(t).estimated_bytes))};
+                                                    ReadableBytes(Decision(t).estimated_bytes))};
     for (const auto& reason : Decision(t).reasons) reasons.push_back(Sentence(reason));
     return reasons;
   }
@@ -352,7 +347,7 @@ class MappingWriter {
       std::vector<std::string> comments;
       for (const auto& reason : child.reasons) comments.push_back(Sentence(reason));
       comments.push_back(fmt::format("Largest {} item estimated at {}; the join column {} is left out (it "
-                                     "repeats the parent's key).", name, Kib(EstimatedItemBytes(c)),
+                                     "repeats the parent's key).", name, ReadableBytes(EstimatedItemBytes(c)),
                                      fmt::join(fk.columns, ", ")));
       embeds->Add(name, embed, comments);
     }

@@ -61,6 +61,15 @@ std::string SqliteMapping(const std::string& name, const std::string& collection
                                            "\",\n  \"collections\": " + collections_json + "\n}\n");
 }
 
+// A fresh SQLite database made by `sql`, and a mapping of `collections_json` reading it.
+std::string MappingOfNewDatabase(const std::string& name, const std::string& sql, const std::string& collections_json) {
+  std::string db = MakeSqliteDatabase(name + ".db", sql);
+  return WriteTempFile(name + ".json", "{ \"source\": \"sqlite:" + db + "\", \"collections\": " + collections_json + " }");
+}
+
+constexpr char kParentsWithChildren[] =
+    R"({ "parents": { "from": "parent", "embed": { "children": { "from": "child", "as": "array" } } } })";
+
 TEST_P(CheckCommandTest, ACorrectMappingWritesNothingAndItsSamplesAreWhatRunWrites) {
   std::string mapping = SourceDir() + "/mappings/chinook.json";
   int code = -1;
@@ -185,17 +194,59 @@ TEST_P(CheckCommandTest, AnIdThatRepeatsInTheTableIsAProblemWithItsPlace) {
 }
 
 TEST_P(CheckCommandTest, JoinColumnsOfTypesThatNeverMatchAreAProblem) {
-  std::string db = MakeSqliteDatabase("join_types.db",
-                                      "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);"
-                                      "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id TEXT REFERENCES parent(id));"
-                                      "INSERT INTO parent VALUES (1, 'a'); INSERT INTO child VALUES (1, '1');");
-  std::string mapping = WriteTempFile("join_types.json", "{ \"source\": \"sqlite:" + db + "\", \"collections\": "
-                                      R"({ "parents": { "from": "parent", "embed": { "children": { "from": "child", "as": "array" } } } } })");
+  std::string mapping = MappingOfNewDatabase(
+      "join_types",
+      "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);"
+      "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id TEXT REFERENCES parent(id));"
+      "INSERT INTO parent VALUES (1, 'a'); INSERT INTO child VALUES (1, '1');",
+      kParentsWithChildren);
   int code = -1;
   auto lines = CheckJson(mapping, "--sample 1", &code);
   EXPECT_EQ(code, 1) << Messages(lines);
   EXPECT_TRUE(HasFinding(lines, "problem", "join columns parent.id (INTEGER) and child.parent_id (TEXT) never hold equal values"))
       << Messages(lines);
+}
+
+// Parent 1 has 2000 children of 10 000 characters: ~19.1 MiB of them, past the 16 MiB a document may hold;
+// the others have two each.
+TEST_P(CheckCommandTest, AParentWhoseDocumentWouldPass16MiBIsNamedWithItsArrayAndCount) {
+  std::string mapping = MappingOfNewDatabase(
+      "oversized",
+      "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);"
+      "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id), body TEXT);"
+      "INSERT INTO parent VALUES (1, 'big'), (2, 'small'), (3, 'small'), (4, 'small');"
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+      "INSERT INTO child SELECT i, 1, printf('%.*c', 10000, 'x') FROM n;"
+      "INSERT INTO child VALUES (3001, 2, 'a'), (3002, 2, 'b'), (3003, 3, 'c'), (3004, 3, 'd');",
+      kParentsWithChildren);
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 0", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  int oversized = 0;
+  for (const auto& line : lines) {
+    if (line.contains("estimate")) {
+      EXPECT_EQ(line["estimate"]["documents"], 4) << line;
+      EXPECT_GT(line["estimate"]["max_bytes"].get<uint64_t>(), 16u << 20) << line;  // parent 1 is in the sample
+    }
+    if (!line.contains("oversized")) continue;
+    ++oversized;
+    EXPECT_EQ(line["level"], "problem") << line;
+    EXPECT_EQ(line["oversized"]["parent_key"], nlohmann::ordered_json({{"id", "1"}})) << line;
+    EXPECT_EQ(line["oversized"]["array"], "children") << line;
+    EXPECT_EQ(line["oversized"]["rows"], 2000) << line;
+    EXPECT_GT(line["oversized"]["estimated_bytes"].get<uint64_t>(), 16u << 20) << line;
+    std::string message = line["message"];
+    EXPECT_NE(message.find("the document of parent id = 1 would be ~19."), std::string::npos) << message;
+    EXPECT_NE(message.find("its array 'children' has 2000 rows of child"), std::string::npos) << message;
+  }
+  EXPECT_EQ(oversized, 1) << Messages(lines);  // the parents with two children are not named
+  EXPECT_TRUE(CollectionNames(database_).empty());
+
+  // The same in the text output.
+  CommandResult text = RunCli("check " + ShellQuote(mapping) + " --sample 0 --target " + ShellQuote(Target()));
+  EXPECT_EQ(text.exit_code, 1) << text.output;
+  EXPECT_NE(text.output.find("estimate: 4 documents (rows of parent)"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("its array 'children' has 2000 rows of child"), std::string::npos) << text.output;
 }
 
 // No target anywhere: the target checks are skipped with a problem, and the samples are still built.
