@@ -21,6 +21,7 @@
 #include "common/relaxed_json.h"
 #include "mapping/catalog_cache.h"
 #include "mapping/size_estimate.h"
+#include "mapping/type_override_check.h"
 #include "sql2mongo/document_builder.h"
 #include "sql2mongo/pipeline.h"
 #include "sql2mongo/target_check.h"
@@ -93,6 +94,7 @@ class Checker {
     CheckWhereClauses();
     CheckIds();
     CheckJoinTypes();
+    CheckTypeOverrides();
     if (!CheckTarget()) return Finish();
     DescribePlan();
     EstimateSizes();
@@ -254,6 +256,28 @@ class Checker {
   const ColumnInfo* Column(const std::string& table, const std::string& column) {
     Result<const ColumnInfo*> found = catalog_->Column(table, column);
     return found.ok() ? found.value() : nullptr;  // a table the source cannot describe: the plan said so
+  }
+
+  // A "type" that cannot hold some of the column's values makes each of their rows a reject: every value
+  // of the table (within its "where") is converted as the build would convert it.
+  void CheckTypeOverrides() {
+    for (const CollectionPlan& collection : job_.plan.collections) {
+      if (failed_wheres_.count(collection.name)) continue;
+      Result<std::vector<TypeOverrideFinding>> found = sql2mongo::CheckTypeOverrides(collection, *job_.source, kIdRowsChecked);
+      if (!found.ok()) {
+        Add(Finding::kProblem, "", collection.name, "could not read the values of the typed fields: " + found.status().message());
+        continue;
+      }
+      for (const TypeOverrideFinding& f : found.value()) {
+        for (const auto& reason : f.reasons)
+          Add(Finding::kProblem, "", collection.name,
+              fmt::format("{}: {} of {} values{} {} (e.g. {}): field '{}' is \"type\": \"{}\" from {}, and each row "
+                          "holding one is rejected; {}",
+                          f.column_name, reason.count, f.values,
+                          f.capped ? fmt::format(" of the first {} rows", kIdRowsChecked) : "", reason.why,
+                          reason.example, f.field, TargetTypeName(f.type), f.column, reason.fix));
+      }
+    }
   }
 
   // The target: reachable, who it is, what of the plan it cannot store, what it already holds.

@@ -40,6 +40,10 @@ class CheckCommandTest : public TargetTest {
     return lines;
   }
 
+  // check --json --sample 0 of a mapping of `collections_json` on a fresh SQLite database made by `sql`.
+  std::vector<nlohmann::ordered_json> CheckNewDatabase(const std::string& name, const std::string& sql,
+                                                       const std::string& collections_json, int* exit_code);
+
   std::string database_;
 };
 S2M_ON_EVERY_TARGET(CheckCommandTest);
@@ -65,6 +69,12 @@ std::string SqliteMapping(const std::string& name, const std::string& collection
 std::string MappingOfNewDatabase(const std::string& name, const std::string& sql, const std::string& collections_json) {
   std::string db = MakeSqliteDatabase(name + ".db", sql);
   return WriteTempFile(name + ".json", "{ \"source\": \"sqlite:" + db + "\", \"collections\": " + collections_json + " }");
+}
+
+std::vector<nlohmann::ordered_json> CheckCommandTest::CheckNewDatabase(const std::string& name, const std::string& sql,
+                                                                       const std::string& collections_json,
+                                                                       int* exit_code) {
+  return CheckJson(MappingOfNewDatabase(name, sql, collections_json), "--sample 0", exit_code);
 }
 
 constexpr char kParentsWithChildren[] =
@@ -247,6 +257,82 @@ TEST_P(CheckCommandTest, AParentWhoseDocumentWouldPass16MiBIsNamedWithItsArrayAn
   EXPECT_EQ(text.exit_code, 1) << text.output;
   EXPECT_NE(text.output.find("estimate: 4 documents (rows of parent)"), std::string::npos) << text.output;
   EXPECT_NE(text.output.find("its array 'children' has 2000 rows of child"), std::string::npos) << text.output;
+}
+
+// A "type" is checked on every value of the table the mapping reads (within its "where"), not only on
+// the sampled rows: 2241 rows, 4 of them with 38 digits, one of which the "where" leaves out.
+TEST_P(CheckCommandTest, ADecimalTypeIsCheckedOnTheWholeTableForMoreThan34Digits) {
+  std::string mapping = MappingOfNewDatabase(
+      "decimal_digits",
+      "CREATE TABLE item (id INTEGER PRIMARY KEY, price TEXT);"
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2241) "
+      "INSERT INTO item SELECT i, CASE WHEN i IN (7, 1000, 2240, 2241) THEN '12345678901234567890123456789012345678' "
+      "ELSE '1.25' END FROM n;",
+      R"({ "items": { "from": "item", "where": "id <= 2240", "fields": { "price": { "column": "price", "type": "decimal" } } } })");
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 1", &code);
+  // FerretDB v1 stores no Decimal128 at all: there the mapping cannot run (exit 2), and the digits are
+  // found as well.
+  EXPECT_EQ(code, server().stores.decimal128 ? 1 : 2) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem",
+                         "price: 3 of 2240 values have more than 34 significant digits (e.g. "
+                         "'12345678901234567890123456789012345678'): field 'price' is \"type\": \"decimal\" from "
+                         "item.price (TEXT), and each row holding one is rejected; map the field with \"type\": "
+                         "\"string\""))
+      << Messages(lines);
+  EXPECT_TRUE(CollectionNames(database_).empty());
+}
+
+// Inside an embed too: the field's path goes through the array.
+TEST_P(CheckCommandTest, TextThatIsNoNumberIsFoundForIntLongAndDoubleTypes) {
+  int code = -1;
+  auto lines = CheckNewDatabase(
+      "not_numbers",
+      "CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT);"
+      "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id), qty TEXT);"
+      "INSERT INTO parent VALUES (1, '10'), (2, 'ten'), (3, NULL);"
+      "INSERT INTO child VALUES (1, 1, '2.5'), (2, 1, 'two'), (3, 2, '4');",
+      R"({ "parents": { "from": "parent", "fields": { "code": { "column": "code", "type": "int" },
+                                                      "code_long": { "column": "code", "type": "long" } },
+                        "embed": { "children": { "from": "child", "as": "array",
+                                                 "fields": { "qty": { "column": "qty", "type": "double" } } } } } })", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "code: 1 of 2 values are not whole numbers (e.g. 'ten'): field 'code' is "
+                                           "\"type\": \"int32\" from parent.code (TEXT)"))
+      << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "code: 1 of 2 values are not whole numbers within int64 (e.g. 'ten'): field "
+                                           "'code_long' is \"type\": \"int64\""))
+      << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "qty: 1 of 3 values are not numbers (e.g. 'two'): field 'children.qty' is "
+                                           "\"type\": \"double\" from child.qty (TEXT)"))
+      << Messages(lines);
+}
+
+TEST_P(CheckCommandTest, AnInt32TypeOnValuesPastItsRangeIsAProblemWithTheFix) {
+  int code = -1;
+  auto lines = CheckNewDatabase(
+      "int32_range",
+      "CREATE TABLE reading (id INTEGER PRIMARY KEY, bytes INTEGER);"
+      "INSERT INTO reading VALUES (1, 2147483647), (2, 2147483648), (3, -2147483649), (4, 5);",
+      R"({ "readings": { "from": "reading", "fields": { "bytes": { "column": "bytes", "type": "int32" } } } })", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "bytes: 2 of 4 values are out of int32 range (e.g. 2147483648): field 'bytes' "
+                                           "is \"type\": \"int32\" from reading.bytes (INTEGER), and each row holding "
+                                           "one is rejected; use \"type\": \"int64\""))
+      << Messages(lines);
+}
+
+TEST_P(CheckCommandTest, ADateTypeOnTextThatIsNoDateIsAProblem) {
+  int code = -1;
+  auto lines = CheckNewDatabase(
+      "not_dates",
+      "CREATE TABLE visit (id INTEGER PRIMARY KEY, day TEXT);"
+      "INSERT INTO visit VALUES (1, '2024-02-29'), (2, 'next tuesday'), (3, '2024-02-30'), (4, '2024-03-01 10:00:00');",
+      R"({ "visits": { "from": "visit", "fields": { "day": { "column": "day", "type": "date" } } } })", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "day: 2 of 4 values are not dates (YYYY-MM-DD[ HH:MM[:SS[.fff]]][Z|+hh:mm], "
+                                           "or Unix seconds) (e.g. 'next tuesday'): field 'day' is \"type\": \"date\""))
+      << Messages(lines);
 }
 
 // No target anywhere: the target checks are skipped with a problem, and the samples are still built.
