@@ -57,47 +57,32 @@ const Reason* WhyNot(const Value& value, TargetType type, bson_t* scratch) {
   return &kStored;
 }
 
-struct Override {
-  int column = -1;  // in the table plan's read_columns
-  TargetType type = TargetType::kAuto;
-  std::string field;
-};
-
-void FindOverrides(const TablePlan& table, const std::vector<ShapeNode>& shape, const std::string& prefix,
-                   std::vector<Override>* out, std::vector<std::pair<const TablePlan*, std::string>>* embeds) {
-  for (const ShapeNode& node : shape) {
-    std::string path = prefix.empty() ? node.key : prefix + "." + node.key;
-    if (node.kind == ShapeNode::Kind::kField && node.column >= 0 && node.type != TargetType::kAuto)
-      out->push_back({node.column, node.type, path});
-    if (node.kind == ShapeNode::Kind::kObject) FindOverrides(table, node.children, path, out, embeds);
-    if (node.kind == ShapeNode::Kind::kEmbed) embeds->push_back({&table.embeds[node.embed].table, path});
-  }
-}
-
 class OverrideChecker {
  public:
   OverrideChecker(Source& source, uint64_t max_rows) : source_(source), catalog_(source), max_rows_(max_rows) {}
 
-  Status CheckTable(const TablePlan& table, const std::string& prefix) {
-    std::vector<Override> overrides;
-    std::vector<std::pair<const TablePlan*, std::string>> embeds;
-    if (table.value_column >= 0 && table.value_type != TargetType::kAuto)
-      overrides.push_back({table.value_column, table.value_type, prefix});
-    FindOverrides(table, table.shape, prefix, &overrides, &embeds);
-    if (!overrides.empty()) S2M_RETURN_IF_ERROR(CheckValues(table, overrides));
-    for (const auto& [embedded, path] : embeds) S2M_RETURN_IF_ERROR(CheckTable(*embedded, path));
+  // One scan per table that has typed fields, in the order the plan reads the tables.
+  Status CheckCollection(const CollectionPlan& collection) {
+    std::vector<const TablePlan*> tables;
+    std::map<const TablePlan*, std::vector<PlannedField>> typed;
+    for (PlannedField& field : FieldsOf(collection.table)) {
+      if (field.type == TargetType::kAuto) continue;
+      if (!typed.count(field.table)) tables.push_back(field.table);
+      typed[field.table].push_back(std::move(field));
+    }
+    for (const TablePlan* table : tables) S2M_RETURN_IF_ERROR(CheckValues(*table, typed[table]));
     return Status::Ok();
   }
 
   std::vector<TypeOverrideFinding> TakeFindings() { return std::move(findings_); }
 
  private:
-  Status CheckValues(const TablePlan& table, const std::vector<Override>& overrides) {
+  Status CheckValues(const TablePlan& table, const std::vector<PlannedField>& overrides) {
     ScanRequest request;
     request.table = table.table;
     request.where = table.where;
     std::vector<int> positions;  // of each override's column in the scan
-    for (const Override& o : overrides) {
+    for (const PlannedField& o : overrides) {
       const std::string& name = table.read_columns[o.column];
       auto at = std::find(request.columns.begin(), request.columns.end(), name);
       positions.push_back(static_cast<int>(at - request.columns.begin()));
@@ -136,7 +121,7 @@ class OverrideChecker {
     for (size_t o = 0; o < overrides.size(); ++o) {
       if (found[o].reasons.empty()) continue;
       TypeOverrideFinding& finding = found[o];
-      finding.field = overrides[o].field;
+      finding.field = overrides[o].path;
       finding.type = overrides[o].type;
       finding.capped = capped;
       if (const std::string* expression = table.ExpressionAt(overrides[o].column)) {
@@ -164,7 +149,7 @@ class OverrideChecker {
 Result<std::vector<TypeOverrideFinding>> CheckTypeOverrides(const CollectionPlan& collection, Source& source,
                                                             uint64_t max_rows) {
   OverrideChecker checker(source, max_rows);
-  S2M_RETURN_IF_ERROR(checker.CheckTable(collection.table, ""));
+  S2M_RETURN_IF_ERROR(checker.CheckCollection(collection));
   return checker.TakeFindings();
 }
 
