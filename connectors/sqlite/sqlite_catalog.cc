@@ -200,9 +200,10 @@ Result<ColumnInfo> DescribeSqliteExpression(sqlite3* db, const TableInfo& table,
   if (rc != SQLITE_DONE) return SqliteError(db, fmt::format("expression ({}) on table '{}'", expression, table.name));
   ColumnInfo column;
   column.name = expression;
-  column.declared_type = classes.empty() ? "no declared type (no rows to look at)"
-                                         : fmt::format("no declared type; values of the first {} rows: {}", kRows,
-                                                       fmt::join(classes, ", "));
+  column.declared_type =
+      classes.empty() ? "nothing yet (SQLite declares no type for an expression, and the table has no rows)"
+                      : fmt::format("{} (SQLite declares no type for an expression: the storage classes of the first "
+                                    "{} rows' values)", fmt::join(classes, ", "), kRows);
   for (const auto& storage : classes) {
     std::vector<std::string> types = storage == "integer" ? std::vector<std::string>{"int", "long"}
                                      : storage == "real"  ? std::vector<std::string>{"double"}

@@ -95,6 +95,7 @@ class Checker {
     CheckIds();
     CheckJoinTypes();
     CheckTypeOverrides();
+    DescribeExpressions();
     if (!CheckTarget()) return Finish();
     DescribePlan();
     EstimateSizes();
@@ -276,6 +277,32 @@ class Checker {
                           f.column_name, reason.count, f.values,
                           f.capped ? fmt::format(" of the first {} rows", kIdRowsChecked) : "", reason.why,
                           reason.example, f.field, TargetTypeName(f.type), f.column, reason.fix));
+      }
+    }
+  }
+
+  // Each computed field's type as the database gives it (Source::DescribeExpression), and what the
+  // field becomes: the plan built without it, so a result type nobody expected shows before the run.
+  void DescribeExpressions() {
+    for (const CollectionPlan& collection : job_.plan.collections) {
+      for (const PlannedField& field : FieldsOf(collection.table)) {
+        const std::string* expression = field.table->ExpressionAt(field.column);
+        if (!expression) continue;
+        Result<ColumnInfo> described = job_.source->DescribeExpression(field.table->table, *expression);
+        if (!described.ok()) {
+          if (described.status().code() != StatusCode::kUnsupported)
+            Add(Finding::kProblem, "", collection.name,
+                fmt::format("computed field '{}': {}", field.path, described.status().message()));
+          continue;
+        }
+        std::string becomes =
+            field.type != TargetType::kAuto ? fmt::format("\"type\": \"{}\" makes it {}", TargetTypeName(field.type),
+                                                          TargetTypeName(field.type))
+            : described->yields.bson_types.empty()
+                ? "its values keep their own BSON types"
+                : fmt::format("it becomes {}", fmt::join(described->yields.bson_types, " or "));
+        Info(collection.name, fmt::format("computed field '{}' = ({}) on table {}: the database types it as {}; {}",
+                                          field.path, *expression, field.table->table, described->declared_type, becomes));
       }
     }
   }
