@@ -171,7 +171,14 @@ class Checker {
       std::vector<std::string> sorted_key = info->primary_key, sorted_columns = columns;
       std::sort(sorted_key.begin(), sorted_key.end());
       std::sort(sorted_columns.begin(), sorted_columns.end());
-      if (!sorted_key.empty() && sorted_key == sorted_columns) continue;  // unique, whatever the where keeps
+      // A primary key is unique whatever the where keeps, unless a key column may be NULL (SQLite allows
+      // it outside INTEGER PRIMARY KEY), and NULLs are distinct to the database but not in an _id.
+      bool key_may_be_null = false;
+      for (const auto& column : info->primary_key) {
+        int index = info->ColumnIndex(column);
+        key_may_be_null = key_may_be_null || (index >= 0 && info->columns[index].nullable);
+      }
+      if (!sorted_key.empty() && sorted_key == sorted_columns && !key_may_be_null) continue;
       ScanRequest request;
       request.table = collection.table.table;
       request.columns = columns;
@@ -191,11 +198,23 @@ class Checker {
         if (!more.ok()) failed = more.status();
         if (!more.ok() || !more.value()) break;
         for (size_t row = 0; row < rows.rows(); ++row, ++rows_read) {
-          if (!JoinKeyOf(rows, row, all, &key)) continue;  // a NULL _id is rejected by the build, with its reason
+          key.clear();
+          bool has_null = false;
+          for (int column : all) {
+            has_null = has_null || IsNull(rows.at(row, column));
+            AppendJoinKey(rows.at(row, column), &key);
+          }
+          // A NULL _id is rejected by the build, with its reason. In a composite _id a NULL part is a
+          // value like any other ({"a": 1, "b": null}), so two rows of (1, NULL) repeat one _id.
+          if (has_null && collection.id.kind != IdPlan::Kind::kComposite) continue;
           uint32_t& count = seen[std::hash<std::string>{}(key)];
           if (++count >= 2) {
             ++repeated_rows;
-            if (example.empty()) example = ValueToDisplay(rows.at(row, 0));
+            if (example.empty()) {
+              std::vector<std::string> parts;
+              for (int column : all) parts.push_back(ValueToDisplay(rows.at(row, column)));
+              example = parts.size() == 1 ? parts[0] : fmt::format("({})", fmt::join(parts, ", "));
+            }
           }
         }
       }

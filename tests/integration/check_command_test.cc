@@ -203,6 +203,28 @@ TEST_P(CheckCommandTest, AnIdThatRepeatsInTheTableIsAProblemWithItsPlace) {
       << Messages(lines);
 }
 
+// SQLite lets a composite primary key hold NULLs, and two (1, NULL) rows are distinct to it; as _id they
+// are one value, {"a": 1, "b": null}, and the target refuses the second.
+TEST_P(CheckCommandTest, ACompositeIdWithNullPartsRepeatsWhenTheRowsAreEqual) {
+  std::string mapping = MappingOfNewDatabase(
+      "null_parts",
+      "CREATE TABLE t (a INTEGER, b INTEGER, v TEXT, PRIMARY KEY (a, b));"
+      "INSERT INTO t VALUES (1, NULL, 'x'), (1, NULL, 'y'), (1, 2, 'z'), (2, NULL, 'w');",
+      R"({ "rows": { "from": "t", "_id": { "a": "a", "b": "b" } } })");
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 0", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "_id (a, b) is not unique in table 't': 1 rows repeat a value another row "
+                                           "has (e.g. (1, null))"))
+      << Messages(lines);
+  // And so it is: the run writes three documents and rejects the repeat.
+  CommandResult run = RunCli("run " + ShellQuote(mapping) + " --target " + ShellQuote(Target()) + " --rejects " +
+                             ShellQuote(WriteTempFile("null_parts.rejects.jsonl", "")));
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_EQ(CountDocuments(database_, "rows"), 3);
+  EXPECT_EQ(FindDocuments(database_, "rows", R"({"_id": {"a": 1, "b": null}})").size(), 1u);
+}
+
 TEST_P(CheckCommandTest, JoinColumnsOfTypesThatNeverMatchAreAProblem) {
   std::string mapping = MappingOfNewDatabase(
       "join_types",
