@@ -84,6 +84,8 @@ int InitCommand(const InitArguments& arguments) {
   spdlog::info("surveyed {} tables of {} ({} rows streamed) in {:.2f} s", survey->tables.size(),
                (*source)->DisplayName(), rows, seconds);
   for (const auto& table : survey->unreadable) spdlog::warn("table '{}' is skipped: {}", table.name, table.reason);
+  for (const auto& view : survey->views)
+    spdlog::info("'{}' is a view, skipped: map its base tables, or add it explicitly with a mapping", view);
 
   ModelProposal proposal = ProposeModel(*survey);
   ProposedMappingHeader header;

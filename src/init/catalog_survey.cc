@@ -139,6 +139,10 @@ Result<CatalogSurvey> SurveyCatalog(Source& source, const SurveyOptions& options
       survey.unreadable.push_back({name, "cannot describe it: " + info.status().message()});
       continue;
     }
+    if (info->is_view) {
+      survey.views.push_back(name);
+      continue;
+    }
     TableSurvey table;
     table.info = std::move(info).value();
     std::vector<std::vector<uint32_t>> counts;

@@ -46,6 +46,7 @@ class Proposer {
       if (Decision(t).role == TableRole::kCollection) Decision(t).estimated_bytes = EstimatedBytes(t);
     for (const auto& table : survey_.unreadable) Skip(table.name, table.reason);
     for (const auto& name : survey_.not_selected) Skip(name, "not in --tables");
+    for (const auto& name : survey_.views) Skip(name, "a view: map its base tables, or add it explicitly with a mapping");
     return std::move(proposal_);
   }
 

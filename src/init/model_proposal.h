@@ -47,7 +47,7 @@ struct TableDecision {
 
 struct ModelProposal {
   ProposalRules rules;
-  // One per survey.tables entry, same order, then one kSkipped per unreadable or unselected table.
+  // One per survey.tables entry, same order, then one kSkipped per unreadable, unselected table and view.
   std::vector<TableDecision> tables;
 };
 

@@ -185,8 +185,7 @@ class MappingWriter {
   std::vector<std::string> CollectionReasons(int t) const {
     const TableInfo& info = Table(t).info;
     std::string id = info.primary_key.empty()
-                         ? "it has no primary key, so its documents get generated ObjectIds as _id (a view looks the "
-                           "same to init: leave it out if it is one)"
+                         ? "it has no primary key, so its documents get generated ObjectIds as _id"
                      : info.primary_key.size() == 1 ? fmt::format("_id from its primary key {}", info.primary_key[0])
                                                     : fmt::format("a composite _id from its primary key ({})",
                                                                   fmt::join(info.primary_key, ", "));
