@@ -29,8 +29,9 @@ bool LooksLikeTimestamp(const std::string& declared_type) {
 
 class Proposer {
  public:
-  Proposer(const CatalogSurvey& survey, const ProposalRules& rules) : survey_(survey), rules_(rules) {
+  Proposer(const CatalogSurvey& survey, const ProposalRules& rules, NameCase names) : survey_(survey), rules_(rules) {
     proposal_.rules = rules;
+    proposal_.names = names;
     proposal_.tables.resize(survey.tables.size());
     for (size_t t = 0; t < survey.tables.size(); ++t) proposal_.tables[t].table = survey.tables[t].info.name;
   }
@@ -319,7 +320,7 @@ class Proposer {
     std::set<std::string> taken;
     for (auto& decision : proposal_.tables) {
       if (decision.role != TableRole::kCollection) continue;
-      decision.collection = UniqueName(PluralName(SnakeName(decision.table)), &taken);
+      decision.collection = UniqueName(MadeUpName(PluralName(SnakeName(decision.table)), proposal_.names), &taken);
     }
   }
 
@@ -332,8 +333,8 @@ class Proposer {
 
 }  // namespace
 
-ModelProposal ProposeModel(const CatalogSurvey& survey, const ProposalRules& rules) {
-  return Proposer(survey, rules).Run();
+ModelProposal ProposeModel(const CatalogSurvey& survey, const ProposalRules& rules, NameCase names) {
+  return Proposer(survey, rules, names).Run();
 }
 
 }  // namespace sql2mongo

@@ -245,7 +245,7 @@ class MappingWriter {
     for (const auto& column : info.columns) {
       std::string lower = Lower(column.name);
       if (skip.count(lower) || folded.count(lower)) continue;
-      taken.insert(column.name);
+      std::string field = UniqueName(FieldName(column.name, proposal_.names), &taken);
       std::vector<std::string> comments;
       std::shared_ptr<Node> value = Node::Text(Quote(column.name));
       for (size_t f = 0; f < info.foreign_keys.size(); ++f) {
@@ -286,7 +286,7 @@ class MappingWriter {
         comments.push_back(fmt::format("{} {}: Decimal128 (exact). FerretDB v1 cannot store it: there add "
                                        "\"type\": \"double\" (approximate) or \"string\".", column.name,
                                        column.declared_type));
-      fields->Add(column.name, value, comments);
+      fields->Add(field, value, comments);
     }
     node->Add("fields", fields);
 
@@ -296,8 +296,9 @@ class MappingWriter {
       int r = Referenced(t, f);
       if (!IsLookup(r) || in_path(r)) continue;
       const ForeignKey& fk = info.foreign_keys[f];
-      std::string name = UniqueName(fk.columns.size() == 1 ? PointeeName(fk.columns[0]) : SnakeName(Table(r).info.name),
-                                    &taken);
+      std::string name = UniqueName(
+          MadeUpName(fk.columns.size() == 1 ? PointeeName(fk.columns[0]) : SnakeName(Table(r).info.name), proposal_.names),
+          &taken);
       std::string at = place + "." + name;
       places_[Table(r).info.name].push_back(at);
       auto embed = Node::Object();
@@ -331,7 +332,7 @@ class MappingWriter {
       const TableDecision& child = Decision(c);
       if (child.role != TableRole::kEmbedded || Referenced(c, child.via_fk) != t || in_path(c)) continue;
       const ForeignKey& fk = Table(c).info.foreign_keys[child.via_fk];
-      std::string name = UniqueName(PluralName(SnakeName(Table(c).info.name)), &taken);
+      std::string name = UniqueName(MadeUpName(PluralName(SnakeName(Table(c).info.name)), proposal_.names), &taken);
       std::string at = place + "." + name;
       places_[Table(c).info.name].push_back(at);
       auto embed = Node::Object();
@@ -359,8 +360,9 @@ class MappingWriter {
       const ForeignKey& far = join_info.foreign_keys[1 - join.via_fk];
       int far_table = Referenced(j, 1 - join.via_fk);
       bool plain_keys = far.columns.size() == 1 && join_info.columns.size() == home.columns.size() + 1;
-      std::string name = UniqueName(plain_keys ? SnakeName(Table(far_table).info.name) + "_ids"
-                                               : PluralName(SnakeName(Table(far_table).info.name)),
+      std::string name = UniqueName(MadeUpName(plain_keys ? SnakeName(Table(far_table).info.name) + "_ids"
+                                                          : PluralName(SnakeName(Table(far_table).info.name)),
+                                               proposal_.names),
                                     &taken);
       std::string at = place + "." + name;
       places_[join_info.name].push_back(at);
@@ -379,8 +381,10 @@ class MappingWriter {
                                : fmt::format("Each item is a {} key.", Table(far_table).info.name));
       } else {
         auto fields = Node::Object();
+        std::set<std::string> item_keys;
         for (const auto& column : join_info.columns)
-          if (!LowerSet(home.columns).count(Lower(column.name))) fields->Add(column.name, Node::Text(Quote(column.name)));
+          if (!LowerSet(home.columns).count(Lower(column.name)))
+            fields->Add(UniqueName(FieldName(column.name, proposal_.names), &item_keys), Node::Text(Quote(column.name)));
         embed->Add("fields", fields);
       }
       embeds->Add(name, embed, comments);
