@@ -3,6 +3,7 @@
 // key ranges read by snapshot readers on two threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <latch>
 #include <set>
@@ -179,6 +180,36 @@ TEST_F(PostgresScratch, CountsRowsPerKeyTypesExpressionsAndFlagsViews) {
   ASSERT_TRUE(money.ok()) << money.status().message();
   EXPECT_EQ(money->declared_type, "numeric(10,2)");
   EXPECT_TRUE(money->yields.decimal);
+}
+
+// What init's rules rely on (tests/unit/model_proposal_test.cc): a partitioned table is listed once, its
+// partitions not at all, and it reads (and counts) the rows of every partition.
+TEST_F(PostgresScratch, APartitionedTableIsOneTableWithTheRowsOfEveryPartition) {
+  Exec(admin_.get(), "CREATE TABLE " + schema_ + ".measurement (city_id int NOT NULL, logdate date NOT NULL, peak int, "
+                     "PRIMARY KEY (city_id, logdate)) PARTITION BY RANGE (logdate);"
+                     "CREATE TABLE " + schema_ + ".measurement_2023 PARTITION OF " + schema_ + ".measurement "
+                     "FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');"
+                     "CREATE TABLE " + schema_ + ".measurement_2024 PARTITION OF " + schema_ + ".measurement "
+                     "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+                     "INSERT INTO " + schema_ + ".measurement VALUES (1, '2023-05-01', 20), (1, '2024-05-01', 22), "
+                     "(2, '2024-06-01', 30)");
+  auto source = OpenPostgres(scratch_uri_);
+  ASSERT_TRUE(source);
+  auto tables = source->ListTables();
+  ASSERT_TRUE(tables.ok()) << tables.status().message();
+  EXPECT_NE(std::find(tables->begin(), tables->end(), schema_ + ".measurement"), tables->end());
+  EXPECT_EQ(std::find(tables->begin(), tables->end(), schema_ + ".measurement_2023"), tables->end());
+  EXPECT_EQ(std::find(tables->begin(), tables->end(), schema_ + ".measurement_2024"), tables->end());
+  auto measurement = source->DescribeTable(schema_ + ".measurement");
+  ASSERT_TRUE(measurement.ok()) << measurement.status().message();
+  EXPECT_EQ(measurement->primary_key, (std::vector<std::string>{"city_id", "logdate"}));
+  EXPECT_FALSE(measurement->is_view);
+  EXPECT_EQ(ReadAll(*source, Request(schema_ + ".measurement", {"peak"})).rows(), 3u);
+  auto per_city = source->CountRows(RowCountRequest{schema_ + ".measurement", {"city_id"}});
+  ASSERT_TRUE(per_city.ok()) << per_city.status().message();
+  ASSERT_EQ(per_city->size(), 2u);
+  EXPECT_EQ((*per_city)[0].key, std::vector<std::optional<std::string>>{"1"});
+  EXPECT_EQ((*per_city)[0].rows, 2u);
 }
 
 TEST_F(PostgresScratch, MissingParentFilterReadsOnlyOrphans) {
