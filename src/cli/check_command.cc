@@ -435,9 +435,10 @@ class Checker {
                                         {"p99_bytes", e.p99_bytes},     {"max_bytes", e.max_bytes},
                                         {"partial", e.partial}};
       figures["documents"] = e.documents ? nlohmann::ordered_json(*e.documents) : nlohmann::ordered_json(nullptr);
-      Info(collection.name, fmt::format("estimate: {}; {}{}", documents, sizes,
-                                        e.notes.empty() ? "" : fmt::format(" ({})", fmt::join(e.notes, "; "))));
-      findings_.back().details = {{"estimate", figures}};
+      Add(Finding::kInfo, "", collection.name,
+          fmt::format("estimate: {}; {}{}", documents, sizes,
+                      e.notes.empty() ? "" : fmt::format(" ({})", fmt::join(e.notes, "; "))),
+          {{"estimate", figures}});
       for (const OversizedDocument& o : e.oversized) ReportOversized(collection, o, options.max_document_bytes);
       if (e.more_oversized)
         Add(Finding::kProblem, "", collection.name,
