@@ -2,6 +2,8 @@
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <memory>
 #include <set>
 
+#include "common/row_count_sql.h"
 #include "mysql/mysql_connection.h"
 
 namespace sql2mongo {
@@ -83,6 +86,10 @@ Result<MysqlTable> DescribeMysqlTable(sql::Connection* connection, const std::st
   TableInfo& info = result.info;
   info.name = *match;
   try {
+    auto kind = QueryCatalog(connection,
+                             "SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                             {database, info.name});
+    info.is_view = kind->next() && std::string(kind->getString(1)) == "VIEW";
     // MariaDB has no JSON type: JSON is LONGTEXT with a json_valid(`col`) CHECK constraint, which
     // information_schema.CHECK_CONSTRAINTS shows (MySQL's JSON is a real type there: DATA_TYPE 'json').
     std::set<std::string> json_columns;
@@ -162,6 +169,54 @@ Result<MysqlTable> DescribeMysqlTable(sql::Connection* connection, const std::st
     return MysqlErrorStatus(e, fmt::format("describing table '{}'", info.name));
   }
   return result;
+}
+
+Result<std::vector<RowCount>> CountMysqlRows(sql::Connection* connection, const TableInfo& table,
+                                             const RowCountRequest& request) {
+  std::vector<std::string> columns;
+  for (const auto& name : request.group_by) {
+    int index = table.ColumnIndex(name);
+    if (index < 0) return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", name, table.name));
+    columns.push_back(QuoteMysqlIdentifier(table.columns[index].name));
+  }
+  std::vector<RowCount> counts;
+  try {
+    std::unique_ptr<sql::Statement> statement(connection->createStatement());
+    std::unique_ptr<sql::ResultSet> rows(statement->executeQuery(RowCountSql(QuoteMysqlIdentifier(table.name), columns, request)));
+    while (rows->next()) {
+      RowCount count;
+      for (unsigned i = 1; i <= columns.size(); ++i)
+        count.key.push_back(rows->isNull(i) ? std::nullopt : std::optional<std::string>(rows->getString(i)));
+      count.rows = rows->getUInt64(static_cast<unsigned>(columns.size() + 1));
+      counts.push_back(std::move(count));
+    }
+  } catch (const sql::SQLException& e) {
+    return MysqlErrorStatus(e, fmt::format("cannot count the rows of table '{}'", table.name));
+  }
+  return counts;
+}
+
+// The server types the SELECT when it runs it with LIMIT 0: no rows, but the result's metadata.
+Result<ColumnInfo> DescribeMysqlExpression(sql::Connection* connection, const TableInfo& table,
+                                           const std::string& expression) {
+  ColumnInfo column;
+  column.name = expression;
+  try {
+    std::unique_ptr<sql::Statement> statement(connection->createStatement());
+    std::unique_ptr<sql::ResultSet> result(statement->executeQuery(
+        fmt::format("SELECT ({}) FROM {} LIMIT 0", expression, QuoteMysqlIdentifier(table.name))));
+    sql::ResultSetMetaData* metadata = result->getMetaData();  // owned by the result set
+    // The type's name only: Connector/C++ 1.1 reports no usable precision for a LIMIT 0 result.
+    std::string type_name = metadata->getColumnTypeName(1);
+    column.declared_type = type_name;
+    MysqlColumnKind kind = ClassifyMysqlResultColumn(type_name, metadata->getColumnCharset(1));
+    column.yields.decimal = kind == MysqlColumnKind::kDecimal;
+    column.yields.array = kind == MysqlColumnKind::kSet;
+    column.yields.bson_types = MysqlBsonTypes(kind);
+  } catch (const sql::SQLException& e) {
+    return MysqlErrorStatus(e, fmt::format("expression ({}) on table '{}'", expression, table.name));
+  }
+  return column;
 }
 
 }  // namespace sql2mongo

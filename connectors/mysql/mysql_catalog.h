@@ -24,4 +24,10 @@ Result<std::vector<std::string>> ListMysqlTables(sql::Connection* connection, co
 Result<MysqlTable> DescribeMysqlTable(sql::Connection* connection, const std::string& database,
                                       const std::string& table, bool is_mariadb);
 
+// Source::CountRows and Source::DescribeExpression on `table`, on a connection that is not streaming.
+Result<std::vector<RowCount>> CountMysqlRows(sql::Connection* connection, const TableInfo& table,
+                                             const RowCountRequest& request);
+Result<ColumnInfo> DescribeMysqlExpression(sql::Connection* connection, const TableInfo& table,
+                                           const std::string& expression);
+
 }  // namespace sql2mongo

@@ -170,6 +170,14 @@ class MysqlSource : public Source {
   Result<std::unique_ptr<Source>> OpenSnapshotReader() override;
   std::vector<ValueWarning> TakeWarnings() override { return tally_->warnings.Take(); }
   ValueWarnings& warnings() { return tally_->warnings; }
+  Result<std::vector<RowCount>> CountRows(const RowCountRequest& request) override {
+    S2M_ASSIGN_OR_RETURN(const MysqlTable* table, Table(request.table));
+    return CountMysqlRows(control_.get(), table->info, request);
+  }
+  Result<ColumnInfo> DescribeExpression(const std::string& table, const std::string& expression) override {
+    S2M_ASSIGN_OR_RETURN(const MysqlTable* found, Table(table));
+    return DescribeMysqlExpression(control_.get(), found->info, expression);
+  }
 
   // For the streams.
   Status FinishResult(PooledConnection* connection, const std::string& table, uint64_t rows);

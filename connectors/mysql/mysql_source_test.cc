@@ -743,5 +743,22 @@ TEST_F(MysqlSourceTest, TwoReadersReadDisjointRangesOfOneSnapshotAtOnce) {
   EXPECT_EQ(ReadAll(*source, Request("par_parent", {"id"}), 5000).rows(), 20000u + 5u - 2u);
 }
 
+TEST_F(MysqlSourceTest, CountsRowsPerKeyTypesExpressionsAndFlagsViews) {
+  Admin admin;
+  admin.Run("USE " + ScratchDatabase());
+  admin.Run("DROP VIEW IF EXISTS counted_view");
+  admin.Run("DROP TABLE IF EXISTS counted");
+  admin.Run("CREATE TABLE counted (id INT PRIMARY KEY, k VARCHAR(10))");
+  admin.Run(std::string("INSERT INTO counted VALUES ") + testing::kRowCountTableRows);
+  admin.Run("CREATE VIEW counted_view AS SELECT id, k FROM counted WHERE k = 'a'");
+  auto source = OpenScratch();
+  ASSERT_TRUE(source);
+  testing::ExpectRowCountsAndViews(*source, "counted", "counted_view");
+  auto money = source->DescribeExpression("counted", "CAST(id AS DECIMAL(10,2))");
+  ASSERT_TRUE(money.ok()) << money.status().message();
+  EXPECT_EQ(money->declared_type, "DECIMAL");
+  EXPECT_TRUE(money->yields.decimal);
+}
+
 }  // namespace
 }  // namespace sql2mongo

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "common/row_count_sql.h"
 #include "postgres/postgres_connection.h"
 
 namespace sql2mongo {
@@ -31,7 +32,7 @@ Result<std::vector<PgTableName>> ListPgTables(PGconn* conn) {
   S2M_ASSIGN_OR_RETURN(
       PgResult result,
       ExecPostgres(conn,
-                   "SELECT n.nspname, c.relname, n.nspname = current_schema(), c.oid "
+                   "SELECT n.nspname, c.relname, n.nspname = current_schema(), c.oid, c.relkind "
                    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
                    "WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p') AND NOT c.relispartition "
                    "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
@@ -46,6 +47,7 @@ Result<std::vector<PgTableName>> ListPgTables(PGconn* conn) {
     t.display = DisplayName(t.schema, t.name, Text(result.get(), row, 2) == "t");
     t.sql = QuotePgIdentifier(t.schema) + "." + QuotePgIdentifier(t.name);
     t.oid = Oid(result.get(), row, 3);
+    t.relkind = Text(result.get(), row, 4)[0];
     tables.push_back(std::move(t));
   }
   return tables;
@@ -149,12 +151,25 @@ std::vector<std::string> PgBsonTypes(PgValueKind kind) {
   return {};
 }
 
+ValueTraits PgValueTraits(const PgColumnRead& read) {
+  ValueTraits yields;
+  PgValueKind value_kind = read.decoder.kind == PgValueKind::kArray ? read.decoder.element : read.decoder.kind;
+  yields.array = read.decoder.kind == PgValueKind::kArray;
+  yields.decimal = value_kind == PgValueKind::kNumeric;
+  yields.may_be_nan =
+      value_kind == PgValueKind::kNumeric || value_kind == PgValueKind::kFloat4 || value_kind == PgValueKind::kFloat8;
+  yields.bson_types = yields.array ? std::vector<std::string>{"array"} : PgBsonTypes(value_kind);
+  yields.may_nest = yields.array;  // int[] may hold '{{1,2},{3,4}}': dimensions are not declared
+  return yields;
+}
+
 }  // namespace
 
 Result<PgTable> DescribePgTable(PGconn* conn, const PgTableName& name, PgTypeCache* types) {
   PgTable table;
   table.name = name;
   table.info.name = name.display;
+  table.info.is_view = name.relkind == 'v' || name.relkind == 'm';
   std::vector<std::string> oid = {std::to_string(name.oid)};
   std::string what = fmt::format("cannot describe table '{}'", name.display);
 
@@ -172,13 +187,7 @@ Result<PgTable> DescribePgTable(PGconn* conn, const PgTableName& name, PgTypeCac
     uint32_t type_oid = Oid(columns.get(), row, 3);
     Result<PgColumnRead> read = types->Resolve(conn, type_oid);
     if (!read.ok()) return read.status().WithContext(fmt::format("column {}.{}", name.display, column.name));
-    PgValueKind value_kind = read->decoder.kind == PgValueKind::kArray ? read->decoder.element : read->decoder.kind;
-    column.yields.array = read->decoder.kind == PgValueKind::kArray;
-    column.yields.decimal = value_kind == PgValueKind::kNumeric;
-    column.yields.may_be_nan = value_kind == PgValueKind::kNumeric || value_kind == PgValueKind::kFloat4 ||
-                               value_kind == PgValueKind::kFloat8;
-    column.yields.bson_types = column.yields.array ? std::vector<std::string>{"array"} : PgBsonTypes(value_kind);
-    column.yields.may_nest = column.yields.array;  // int[] may hold '{{1,2},{3,4}}': dimensions are not declared
+    column.yields = PgValueTraits(*read);
     table.info.columns.push_back(std::move(column));
     table.type_oids.push_back(type_oid);
     table.reads.push_back(*read);
@@ -218,6 +227,45 @@ Result<PgTable> DescribePgTable(PGconn* conn, const PgTableName& name, PgTypeCac
     table.info.foreign_keys.back().referenced_columns.push_back(Text(foreign_keys.get(), row, 5));
   }
   return table;
+}
+
+Result<std::vector<RowCount>> CountPgRows(PGconn* conn, const PgTable& table, const RowCountRequest& request) {
+  std::vector<std::string> columns;
+  for (const auto& name : request.group_by) {
+    int index = table.info.ColumnIndex(name);
+    if (index < 0)
+      return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", name, table.info.name));
+    columns.push_back(QuotePgIdentifier(table.info.columns[index].name));
+  }
+  S2M_ASSIGN_OR_RETURN(PgResult result, ExecPostgres(conn, RowCountSql(table.name.sql, columns, request),
+                                                     fmt::format("cannot count the rows of table '{}'", table.info.name)));
+  std::vector<RowCount> counts;
+  for (int row = 0; row < PQntuples(result.get()); ++row) {
+    RowCount count;
+    for (int i = 0; i < static_cast<int>(columns.size()); ++i)
+      count.key.push_back(PQgetisnull(result.get(), row, i) ? std::nullopt : std::optional(Text(result.get(), row, i)));
+    count.rows = std::strtoull(PQgetvalue(result.get(), row, static_cast<int>(columns.size())), nullptr, 10);
+    counts.push_back(std::move(count));
+  }
+  return counts;
+}
+
+// With LIMIT 0 the server parses, types and plans the SELECT, and returns no row.
+Result<ColumnInfo> DescribePgExpression(PGconn* conn, const PgTable& table, const std::string& expression,
+                                        PgTypeCache* types) {
+  std::string what = fmt::format("expression ({}) on table '{}'", expression, table.info.name);
+  S2M_ASSIGN_OR_RETURN(PgResult described,
+                       ExecPostgres(conn, fmt::format("SELECT ({}) FROM {} LIMIT 0", expression, table.name.sql), what));
+  uint32_t type_oid = PQftype(described.get(), 0);
+  S2M_ASSIGN_OR_RETURN(PgResult type_name,
+                       ExecPostgres(conn, "SELECT pg_catalog.format_type($1, $2)", what,
+                                    {std::to_string(type_oid), std::to_string(PQfmod(described.get(), 0))}));
+  S2M_ASSIGN_OR_RETURN(PgColumnRead read, types->Resolve(conn, type_oid));
+  ColumnInfo column;
+  column.name = expression;
+  column.declared_type = Text(type_name.get(), 0, 0);
+  column.yields = PgValueTraits(read);
+  return column;
 }
 
 }  // namespace sql2mongo

@@ -21,6 +21,7 @@ struct PgTableName {
   std::string display;  // what ListTables returns
   std::string sql;      // "schema"."name", quoted for SQL
   uint32_t oid = 0;
+  char relkind = 'r';   // pg_class.relkind: 'r' table, 'p' partitioned table, 'v' view, 'm' materialized view, 'f' foreign
 };
 
 // How one column is read: the expression's cast (empty, "::text", "::text[]", "::numeric") and the decoder
@@ -57,5 +58,10 @@ class PgTypeCache {
 
 // Columns (format_type spelling, NOT NULL), primary key and foreign keys in key order.
 Result<PgTable> DescribePgTable(PGconn* conn, const PgTableName& table, PgTypeCache* types);
+
+// Source::CountRows and Source::DescribeExpression on `table`.
+Result<std::vector<RowCount>> CountPgRows(PGconn* conn, const PgTable& table, const RowCountRequest& request);
+Result<ColumnInfo> DescribePgExpression(PGconn* conn, const PgTable& table, const std::string& expression,
+                                        PgTypeCache* types);
 
 }  // namespace sql2mongo

@@ -103,6 +103,16 @@ class PostgresSource : public Source {
     S2M_ASSIGN_OR_RETURN(const PgTable* described, Describe(table));
     return described->info;
   }
+  Result<std::vector<RowCount>> CountRows(const RowCountRequest& request) override {
+    S2M_ASSIGN_OR_RETURN(const PgTable* described, Describe(request.table));
+    S2M_ASSIGN_OR_RETURN(PgLease lease, pool_->Acquire());
+    return CountPgRows(lease.get(), *described, request);
+  }
+  Result<ColumnInfo> DescribeExpression(const std::string& table, const std::string& expression) override {
+    S2M_ASSIGN_OR_RETURN(const PgTable* described, Describe(table));
+    S2M_ASSIGN_OR_RETURN(PgLease lease, pool_->Acquire());
+    return DescribePgExpression(lease.get(), *described, expression, &types_);
+  }
 
   Status BeginSnapshot() override { return pool_->BeginSnapshot(); }
   Status EndSnapshot() override { return pool_->EndSnapshot(); }

@@ -3,12 +3,14 @@
 // key ranges read by snapshot readers on two threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <latch>
 #include <set>
 #include <thread>
 
 #include "postgres/postgres_test_support.h"
+#include "support/test_support.h"
 
 namespace sql2mongo {
 namespace {
@@ -161,6 +163,53 @@ TEST_F(PostgresScratch, KeyFilterLiteralsAreEscapedAndTypedForTextDateAndUuidKey
   rows = ReadAll(*source, request);
   ASSERT_EQ(rows.rows(), 1u);
   EXPECT_EQ(rows.at(0, 0), Value(int32_t{1}));
+}
+
+TEST_F(PostgresScratch, CountsRowsPerKeyTypesExpressionsAndFlagsViews) {
+  Exec(admin_.get(), "CREATE TABLE " + schema_ + ".t (id int PRIMARY KEY, k text); INSERT INTO " + schema_ +
+                         ".t VALUES " + testing::kRowCountTableRows + "; CREATE VIEW " + schema_ + ".v AS SELECT id, k FROM " +
+                         schema_ + ".t WHERE k = 'a'; CREATE MATERIALIZED VIEW " + schema_ + ".m AS SELECT id FROM " +
+                         schema_ + ".t");
+  auto source = OpenPostgres(scratch_uri_);
+  ASSERT_TRUE(source);
+  testing::ExpectRowCountsAndViews(*source, schema_ + ".t", schema_ + ".v");
+  auto materialized = source->DescribeTable(schema_ + ".m");
+  ASSERT_TRUE(materialized.ok()) << materialized.status().message();
+  EXPECT_TRUE(materialized->is_view);
+  auto money = source->DescribeExpression(schema_ + ".t", "id::numeric(10,2)");
+  ASSERT_TRUE(money.ok()) << money.status().message();
+  EXPECT_EQ(money->declared_type, "numeric(10,2)");
+  EXPECT_TRUE(money->yields.decimal);
+}
+
+// What init's rules rely on (tests/unit/model_proposal_test.cc): a partitioned table is listed once, its
+// partitions not at all, and it reads (and counts) the rows of every partition.
+TEST_F(PostgresScratch, APartitionedTableIsOneTableWithTheRowsOfEveryPartition) {
+  Exec(admin_.get(), "CREATE TABLE " + schema_ + ".measurement (city_id int NOT NULL, logdate date NOT NULL, peak int, "
+                     "PRIMARY KEY (city_id, logdate)) PARTITION BY RANGE (logdate);"
+                     "CREATE TABLE " + schema_ + ".measurement_2023 PARTITION OF " + schema_ + ".measurement "
+                     "FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');"
+                     "CREATE TABLE " + schema_ + ".measurement_2024 PARTITION OF " + schema_ + ".measurement "
+                     "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');"
+                     "INSERT INTO " + schema_ + ".measurement VALUES (1, '2023-05-01', 20), (1, '2024-05-01', 22), "
+                     "(2, '2024-06-01', 30)");
+  auto source = OpenPostgres(scratch_uri_);
+  ASSERT_TRUE(source);
+  auto tables = source->ListTables();
+  ASSERT_TRUE(tables.ok()) << tables.status().message();
+  EXPECT_NE(std::find(tables->begin(), tables->end(), schema_ + ".measurement"), tables->end());
+  EXPECT_EQ(std::find(tables->begin(), tables->end(), schema_ + ".measurement_2023"), tables->end());
+  EXPECT_EQ(std::find(tables->begin(), tables->end(), schema_ + ".measurement_2024"), tables->end());
+  auto measurement = source->DescribeTable(schema_ + ".measurement");
+  ASSERT_TRUE(measurement.ok()) << measurement.status().message();
+  EXPECT_EQ(measurement->primary_key, (std::vector<std::string>{"city_id", "logdate"}));
+  EXPECT_FALSE(measurement->is_view);
+  EXPECT_EQ(ReadAll(*source, Request(schema_ + ".measurement", {"peak"})).rows(), 3u);
+  auto per_city = source->CountRows(RowCountRequest{schema_ + ".measurement", {"city_id"}});
+  ASSERT_TRUE(per_city.ok()) << per_city.status().message();
+  ASSERT_EQ(per_city->size(), 2u);
+  EXPECT_EQ((*per_city)[0].key, std::vector<std::optional<std::string>>{"1"});
+  EXPECT_EQ((*per_city)[0].rows, 2u);
 }
 
 TEST_F(PostgresScratch, MissingParentFilterReadsOnlyOrphans) {

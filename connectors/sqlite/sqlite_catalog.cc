@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/handles.h"
+#include "common/row_count_sql.h"
 #include "sqlite/sqlite_types.h"
 
 namespace sql2mongo {
@@ -104,6 +105,9 @@ Result<TableInfo> DescribeSqliteTable(sqlite3* db, const std::string& table) {
 
   TableInfo info;
   info.name = *match;
+  S2M_ASSIGN_OR_RETURN(SqliteStatement kind, Prepare(db, "SELECT type FROM sqlite_schema WHERE name = ?1"));
+  sqlite3_bind_text(kind.get(), 1, info.name.c_str(), static_cast<int>(info.name.size()), SQLITE_TRANSIENT);
+  info.is_view = sqlite3_step(kind.get()) == SQLITE_ROW && ColumnText(kind.get(), 0) == "view";
   S2M_ASSIGN_OR_RETURN(SqliteStatement columns, Prepare(db, "PRAGMA table_info(" + QuoteSqliteIdentifier(info.name) + ")"));
   std::vector<std::pair<int, std::string>> primary_key;  // (position in key, column)
   int rc;
@@ -150,6 +154,65 @@ Result<TableInfo> DescribeSqliteTable(sqlite3* db, const std::string& table) {
     }
   }
   return info;
+}
+
+Result<std::vector<RowCount>> CountSqliteRows(sqlite3* db, const TableInfo& table, const RowCountRequest& request) {
+  std::vector<std::string> columns;
+  for (const auto& name : request.group_by) {
+    int index = table.ColumnIndex(name);
+    if (index < 0) return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", name, table.name));
+    columns.push_back(QuoteSqliteIdentifier(table.columns[index].name));
+  }
+  std::string sql = RowCountSql(QuoteSqliteIdentifier(table.name), columns, request);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK)
+    return SqliteError(db, fmt::format("cannot count the rows of table '{}'", table.name));
+  SqliteStatement stmt(raw);
+  std::vector<RowCount> counts;
+  int rc;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    RowCount count;
+    for (int i = 0; i < static_cast<int>(columns.size()); ++i)
+      count.key.push_back(sqlite3_column_type(stmt.get(), i) == SQLITE_NULL ? std::nullopt
+                                                                            : std::optional(ColumnText(stmt.get(), i)));
+    count.rows = static_cast<uint64_t>(sqlite3_column_int64(stmt.get(), static_cast<int>(columns.size())));
+    counts.push_back(std::move(count));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, fmt::format("cannot count the rows of table '{}'", table.name));
+  return counts;
+}
+
+Result<ColumnInfo> DescribeSqliteExpression(sqlite3* db, const TableInfo& table, const std::string& expression) {
+  // SQLite gives an expression no declared type (sqlite3_column_decltype is NULL): each value has its
+  // own storage class, so the classes the first rows' values have are what it can say.
+  constexpr int kRows = 1000;
+  std::string sql = fmt::format("SELECT typeof(({})) FROM {} LIMIT {}", expression, QuoteSqliteIdentifier(table.name), kRows);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK)
+    return SqliteError(db, fmt::format("expression ({}) on table '{}'", expression, table.name));
+  SqliteStatement stmt(raw);
+  std::vector<std::string> classes;
+  int rc;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    std::string storage = ColumnText(stmt.get(), 0);
+    if (std::find(classes.begin(), classes.end(), storage) == classes.end()) classes.push_back(storage);
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db, fmt::format("expression ({}) on table '{}'", expression, table.name));
+  ColumnInfo column;
+  column.name = expression;
+  column.declared_type =
+      classes.empty() ? "nothing yet (SQLite declares no type for an expression, and the table has no rows)"
+                      : fmt::format("{} (SQLite declares no type for an expression: the storage classes of the first "
+                                    "{} rows' values)", fmt::join(classes, ", "), kRows);
+  for (const auto& storage : classes) {
+    std::vector<std::string> types = storage == "integer" ? std::vector<std::string>{"int", "long"}
+                                     : storage == "real"  ? std::vector<std::string>{"double"}
+                                     : storage == "text"  ? std::vector<std::string>{"string"}
+                                     : storage == "blob"  ? std::vector<std::string>{"binData"}
+                                                          : std::vector<std::string>{};  // null: nullable says so
+    column.yields.bson_types.insert(column.yields.bson_types.end(), types.begin(), types.end());
+  }
+  return column;
 }
 
 }  // namespace sql2mongo

@@ -94,6 +94,15 @@ class SqliteSource : public Source {
     return info;
   }
 
+  Result<std::vector<RowCount>> CountRows(const RowCountRequest& request) override {
+    S2M_ASSIGN_OR_RETURN(TableInfo info, DescribeTable(request.table));
+    return CountSqliteRows(db_.get(), info, request);
+  }
+  Result<ColumnInfo> DescribeExpression(const std::string& table, const std::string& expression) override {
+    S2M_ASSIGN_OR_RETURN(TableInfo info, DescribeTable(table));
+    return DescribeSqliteExpression(db_.get(), info, expression);
+  }
+
   Status BeginSnapshot() override {
     // A deferred transaction takes its snapshot at the first read; reading the schema at once pins it
     // to now rather than to the first table scan.

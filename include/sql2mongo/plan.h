@@ -80,6 +80,17 @@ struct Plan {
   std::vector<CollectionPlan> collections;
 };
 
+// One field a plan writes from a column (or a computed column) of one of its tables.
+struct PlannedField {
+  const TablePlan* table = nullptr;  // the table whose rows it is read from
+  int column = -1;                   // in table->read_columns
+  TargetType type = TargetType::kAuto;
+  std::string path;                  // dotted path in the document, array levels included: "invoices.lines.price"
+};
+// Every field of `table`'s rows and of the rows embedded in them, at any depth, in the shape's order;
+// an embed of plain values is one field at the embed's path. `prefix`: the path of `table`'s rows.
+std::vector<PlannedField> FieldsOf(const TablePlan& table, const std::string& prefix = "");
+
 // Resolves `mapping` against `source`'s catalog. Unknown tables and columns are reported with their
 // place in the mapping file and the closest existing name.
 Result<Plan> BuildPlan(const Mapping& mapping, Source& source);

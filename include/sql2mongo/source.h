@@ -50,6 +50,9 @@ struct TableInfo {
   std::vector<ColumnInfo> columns;
   std::vector<std::string> primary_key;  // empty when the table has none
   std::vector<ForeignKey> foreign_keys;
+  // A view (PostgreSQL: or a materialized view). A mapping may read one like a table; init proposes
+  // no collection for it, since its rows come from its base tables.
+  bool is_view = false;
 
   // Index of `column` (exact name first, then case-insensitive), or -1.
   int ColumnIndex(const std::string& column) const;
@@ -107,6 +110,21 @@ struct ScanRequest {
   }
 };
 
+// Rows of one table counted per distinct value of `group_by` (GROUP BY; NULLs group together, as SQL
+// groups them): the groups of more than `more_than` rows, the largest first, at most `limit` of them.
+// With no `group_by`, one count: every row that satisfies `where`.
+struct RowCountRequest {
+  std::string table;
+  std::vector<std::string> group_by;
+  std::string where;  // the mapping's SQL condition, may be empty
+  uint64_t more_than = 0;
+  size_t limit = 10;
+};
+struct RowCount {
+  std::vector<std::optional<std::string>> key;  // per group_by column: the value as the database prints it, or NULL
+  uint64_t rows = 0;
+};
+
 // Streams the rows of one scan. Memory stays bounded by max_rows, whatever the table size.
 class RowStream {
  public:
@@ -158,6 +176,17 @@ class Source {
   // The values decoded since the last call that did not arrive as their column declares (kept as text,
   // made null), per column with examples; the connector forgets them once taken.
   virtual std::vector<ValueWarning> TakeWarnings() { return {}; }
+  // One query counting rows (see RowCountRequest), so that finding the few parents with too many
+  // children does not stream the child table. kUnsupported on sources that cannot.
+  virtual Result<std::vector<RowCount>> CountRows(const RowCountRequest& request) {
+    return Status::Error(StatusCode::kUnsupported, "row counts are not supported by " + DisplayName());
+  }
+  // What the database says `expression` (SQL in its dialect, as a mapping's "expr") yields on `table`'s
+  // rows: declared_type as the database names the type, and what the connector makes of its values.
+  // The expression is typed, not run. kUnsupported on sources that cannot tell.
+  virtual Result<ColumnInfo> DescribeExpression(const std::string& table, const std::string& expression) {
+    return Status::Error(StatusCode::kUnsupported, "expression types are not supported by " + DisplayName());
+  }
   // Another reader that sees exactly this source's snapshot, to be used by another thread (each reader
   // by one thread at a time). Call after BeginSnapshot; its snapshot ends when it is destroyed, and it
   // must be destroyed before this source's EndSnapshot.

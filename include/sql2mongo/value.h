@@ -56,6 +56,10 @@ std::string KnownTargetTypeNames();
 // exactly enough: "abc" as int32, 3000000000 as int32, an unparsable date.
 Result<Value> ConvertValue(const Value& value, TargetType type);
 
+// BSON bytes of `value` as a field's value (its key, type byte and the key's NUL not included), as
+// libbson encodes it: for size estimates without building the document.
+uint64_t BsonValueBytes(const Value& value);
+
 // Short readable rendering for messages and reject files ("42", "'text'", "null").
 std::string ValueToDisplay(const Value& value);
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -16,8 +17,11 @@
 
 #include "cli/commands.h"
 #include "common/handles.h"
+#include "common/readable_bytes.h"
 #include "common/relaxed_json.h"
 #include "mapping/catalog_cache.h"
+#include "mapping/size_estimate.h"
+#include "mapping/type_override_check.h"
 #include "sql2mongo/document_builder.h"
 #include "sql2mongo/pipeline.h"
 #include "sql2mongo/target_check.h"
@@ -31,6 +35,7 @@ struct Finding {
   std::string place;       // file:line:col in the mapping, or ""
   std::string collection;  // or ""
   std::string message;
+  nlohmann::ordered_json details;  // the finding's figures for --json, or null
 };
 
 const char* LevelName(Finding::Level level) {
@@ -89,15 +94,20 @@ class Checker {
     CheckWhereClauses();
     CheckIds();
     CheckJoinTypes();
+    CheckTypeOverrides();
+    DescribeExpressions();
     if (!CheckTarget()) return Finish();
     DescribePlan();
+    EstimateSizes();
     BuildSamples();
     return Finish();
   }
 
  private:
-  void Add(Finding::Level level, std::string place, std::string collection, std::string message) {
-    findings_.push_back(Finding{level, std::move(place), std::move(collection), std::move(message)});
+  void Add(Finding::Level level, std::string place, std::string collection, std::string message,
+           nlohmann::ordered_json details = nullptr) {
+    findings_.push_back(
+        Finding{level, std::move(place), std::move(collection), std::move(message), std::move(details)});
   }
   void Info(const std::string& collection, std::string message) { Add(Finding::kInfo, "", collection, std::move(message)); }
 
@@ -141,9 +151,11 @@ class Checker {
       Result<bool> more = (*stream)->Next(&rows, 1);
       if (!more.ok()) status = more.status();
     }
-    if (!status.ok())
+    if (!status.ok()) {
+      failed_wheres_.insert(collection);
       Add(Finding::kError, place, collection,
           fmt::format("{}: \"where\": \"{}\" fails on table '{}': {}", what, where, table, status.message()));
+    }
   }
 
   // An _id that is not the table's primary key may repeat: every repeat would be refused by the target.
@@ -159,7 +171,14 @@ class Checker {
       std::vector<std::string> sorted_key = info->primary_key, sorted_columns = columns;
       std::sort(sorted_key.begin(), sorted_key.end());
       std::sort(sorted_columns.begin(), sorted_columns.end());
-      if (!sorted_key.empty() && sorted_key == sorted_columns) continue;  // unique, whatever the where keeps
+      // A primary key is unique whatever the where keeps, unless a key column may be NULL (SQLite allows
+      // it outside INTEGER PRIMARY KEY), and NULLs are distinct to the database but not in an _id.
+      bool key_may_be_null = false;
+      for (const auto& column : info->primary_key) {
+        int index = info->ColumnIndex(column);
+        key_may_be_null = key_may_be_null || (index >= 0 && info->columns[index].nullable);
+      }
+      if (!sorted_key.empty() && sorted_key == sorted_columns && !key_may_be_null) continue;
       ScanRequest request;
       request.table = collection.table.table;
       request.columns = columns;
@@ -179,11 +198,23 @@ class Checker {
         if (!more.ok()) failed = more.status();
         if (!more.ok() || !more.value()) break;
         for (size_t row = 0; row < rows.rows(); ++row, ++rows_read) {
-          if (!JoinKeyOf(rows, row, all, &key)) continue;  // a NULL _id is rejected by the build, with its reason
+          key.clear();
+          bool has_null = false;
+          for (int column : all) {
+            has_null = has_null || IsNull(rows.at(row, column));
+            AppendJoinKey(rows.at(row, column), &key);
+          }
+          // A NULL _id is rejected by the build, with its reason. In a composite _id a NULL part is a
+          // value like any other ({"a": 1, "b": null}), so two rows of (1, NULL) repeat one _id.
+          if (has_null && collection.id.kind != IdPlan::Kind::kComposite) continue;
           uint32_t& count = seen[std::hash<std::string>{}(key)];
           if (++count >= 2) {
             ++repeated_rows;
-            if (example.empty()) example = ValueToDisplay(rows.at(row, 0));
+            if (example.empty()) {
+              std::vector<std::string> parts;
+              for (int column : all) parts.push_back(ValueToDisplay(rows.at(row, column)));
+              example = parts.size() == 1 ? parts[0] : fmt::format("({})", fmt::join(parts, ", "));
+            }
           }
         }
       }
@@ -245,6 +276,54 @@ class Checker {
   const ColumnInfo* Column(const std::string& table, const std::string& column) {
     Result<const ColumnInfo*> found = catalog_->Column(table, column);
     return found.ok() ? found.value() : nullptr;  // a table the source cannot describe: the plan said so
+  }
+
+  // A "type" that cannot hold some of the column's values makes each of their rows a reject: every value
+  // of the table (within its "where") is converted as the build would convert it.
+  void CheckTypeOverrides() {
+    for (const CollectionPlan& collection : job_.plan.collections) {
+      if (failed_wheres_.count(collection.name)) continue;
+      Result<std::vector<TypeOverrideFinding>> found = sql2mongo::CheckTypeOverrides(collection, *job_.source, kIdRowsChecked);
+      if (!found.ok()) {
+        Add(Finding::kProblem, "", collection.name, "could not read the values of the typed fields: " + found.status().message());
+        continue;
+      }
+      for (const TypeOverrideFinding& f : found.value()) {
+        for (const auto& reason : f.reasons)
+          Add(Finding::kProblem, "", collection.name,
+              fmt::format("{}: {} of {} values{} {} (e.g. {}): field '{}' is \"type\": \"{}\" from {}, and each row "
+                          "holding one is rejected; {}",
+                          f.column_name, reason.count, f.values,
+                          f.capped ? fmt::format(" of the first {} rows", kIdRowsChecked) : "", reason.why,
+                          reason.example, f.field, TargetTypeName(f.type), f.column, reason.fix));
+      }
+    }
+  }
+
+  // Each computed field's type as the database gives it (Source::DescribeExpression), and what the
+  // field becomes: the plan built without it, so a result type nobody expected shows before the run.
+  void DescribeExpressions() {
+    for (const CollectionPlan& collection : job_.plan.collections) {
+      for (const PlannedField& field : FieldsOf(collection.table)) {
+        const std::string* expression = field.table->ExpressionAt(field.column);
+        if (!expression) continue;
+        Result<ColumnInfo> described = job_.source->DescribeExpression(field.table->table, *expression);
+        if (!described.ok()) {
+          if (described.status().code() != StatusCode::kUnsupported)
+            Add(Finding::kProblem, "", collection.name,
+                fmt::format("computed field '{}': {}", field.path, described.status().message()));
+          continue;
+        }
+        std::string becomes =
+            field.type != TargetType::kAuto ? fmt::format("\"type\": \"{}\" makes it {}", TargetTypeName(field.type),
+                                                          TargetTypeName(field.type))
+            : described->yields.bson_types.empty()
+                ? "its values keep their own BSON types"
+                : fmt::format("it becomes {}", fmt::join(described->yields.bson_types, " or "));
+        Info(collection.name, fmt::format("computed field '{}' = ({}) on table {}: the database types it as {}; {}",
+                                          field.path, *expression, field.table->table, described->declared_type, becomes));
+      }
+    }
   }
 
   // The target: reachable, who it is, what of the plan it cannot store, what it already holds.
@@ -330,6 +409,81 @@ class Checker {
     }
   }
 
+  // Documents, their sizes, and the parents whose document would pass the target's limit: from the root
+  // table's row count, a sample of rows and fan-outs, and one GROUP BY count per embedded array.
+  void EstimateSizes() {
+    EstimateOptions options;
+    if (job_.sink) options.max_document_bytes = static_cast<uint64_t>(job_.sink->Target().max_document_bytes);
+    for (const CollectionPlan& collection : job_.plan.collections) {
+      if (failed_wheres_.count(collection.name)) continue;  // its SQL fails: reported above
+      Result<CollectionEstimate> estimate = EstimateCollection(collection, *job_.source, options);
+      if (!estimate.ok()) {
+        Add(Finding::kProblem, "", collection.name, "could not estimate the documents' sizes: " + estimate.status().message());
+        continue;
+      }
+      const CollectionEstimate& e = estimate.value();
+      std::string documents = e.documents ? fmt::format("{} documents (rows of {})", *e.documents, collection.table.table)
+                                          : "documents not counted";
+      std::string sizes = e.sampled == 0
+                              ? "no rows to sample"
+                              : fmt::format("sizes from the first {} rows, each embed's sampled fan-out and the sampled "
+                                            "rows' widths: average {}, p99 {}, largest {}{}",
+                                            e.sampled, ReadableBytes(e.average_bytes), ReadableBytes(e.p99_bytes),
+                                            ReadableBytes(e.max_bytes),
+                                            e.partial ? " (at least: an embed's sample stopped at its cap)" : "");
+      nlohmann::ordered_json figures = {{"sampled", e.sampled},         {"average_bytes", e.average_bytes},
+                                        {"p99_bytes", e.p99_bytes},     {"max_bytes", e.max_bytes},
+                                        {"partial", e.partial}};
+      figures["documents"] = e.documents ? nlohmann::ordered_json(*e.documents) : nlohmann::ordered_json(nullptr);
+      Add(Finding::kInfo, "", collection.name,
+          fmt::format("estimate: {}; {}{}", documents, sizes,
+                      e.notes.empty() ? "" : fmt::format(" ({})", fmt::join(e.notes, "; "))),
+          {{"estimate", figures}});
+      for (const OversizedDocument& o : e.oversized) ReportOversized(collection, o, options.max_document_bytes);
+      if (e.more_oversized)
+        Add(Finding::kProblem, "", collection.name,
+            fmt::format("more parents than the {} listed would pass {} a document", options.max_oversized,
+                        ReadableBytes(options.max_document_bytes)));
+    }
+  }
+
+  void ReportOversized(const CollectionPlan& collection, const OversizedDocument& o, uint64_t limit) {
+    std::vector<std::string> key;
+    nlohmann::ordered_json key_json = nlohmann::ordered_json::object();
+    for (const auto& [column, value] : o.parent_key) {
+      key.push_back(fmt::format("{} = {}", column, value));
+      key_json[column] = value;
+    }
+    std::string parent = fmt::format("{} {}", o.parent_table, fmt::join(key, ", "));
+    std::string whose = o.parent_is_root ? fmt::format("the document of {}", parent)
+                                         : fmt::format("the document holding {}", parent);
+    Add(Finding::kProblem, EmbedPlace(collection.name, o.embed_path), collection.name,
+        fmt::format("{} would be ~{}, over the {} a document may hold: its array '{}' has {} rows of {} (~{} "
+                    "each); run rejects that document. Keep {} a collection of its own with a reference, or narrow "
+                    "the embed with \"where\"",
+                    whose, ReadableBytes(o.estimated_bytes), ReadableBytes(limit), o.array, o.rows, o.child_table,
+                    ReadableBytes(o.item_bytes), o.child_table),
+        {{"oversized", {{"parent_table", o.parent_table}, {"parent_key", key_json}, {"array", o.array},
+                        {"rows", o.rows}, {"estimated_bytes", o.estimated_bytes}}}});
+  }
+
+  // The place of the embed the plan calls `path` ("customers.invoices.lines") in the mapping file.
+  std::string EmbedPlace(const std::string& collection, const std::string& path) const {
+    std::function<const EmbedSpec*(const std::vector<EmbedSpec>&, const std::string&)> find =
+        [&](const std::vector<EmbedSpec>& embeds, const std::string& prefix) -> const EmbedSpec* {
+      for (const EmbedSpec& embed : embeds) {
+        std::string here = prefix + "." + embed.path;
+        if (here == path) return &embed;
+        if (const EmbedSpec* deeper = find(embed.embeds, here)) return deeper;
+      }
+      return nullptr;
+    };
+    for (const CollectionSpec& spec : job_.mapping.collections)
+      if (spec.name == collection)
+        if (const EmbedSpec* embed = find(spec.embeds, spec.name)) return embed->place.ToString();
+    return "";
+  }
+
   // The real pipeline on the first rows of each collection, into a sink that keeps them: the same
   // documents `run` writes for those rows, and the same rejects.
   void BuildSamples() {
@@ -406,6 +560,7 @@ class Checker {
     for (const auto& f : findings_) {
       nlohmann::ordered_json line = {{"level", LevelName(f.level)}, {"place", f.place}, {"collection", f.collection},
                                      {"message", f.message}};
+      if (f.details.is_object()) line.update(f.details);
       fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     for (const auto& [collection, docs] : samples_) {
@@ -422,6 +577,7 @@ class Checker {
   Job job_;
   std::unique_ptr<CatalogCache> catalog_;  // of job_.source, once it is open
   std::vector<Finding> findings_;
+  std::set<std::string> failed_wheres_;  // collections with a "where" that fails
   std::map<std::string, std::vector<BsonPtr>> samples_;
 };
 

@@ -55,6 +55,7 @@ struct InitArguments {
   std::string output_file;         // empty: standard output
   std::string password_file;
   uint64_t max_rows_per_table = 0;  // 0: the survey's default cap
+  std::string name_case = "keep";   // --case: keep, snake or camel
 };
 void AddInitCommand(CLI::App& app, InitArguments* arguments);
 int InitCommand(const InitArguments& arguments);

@@ -51,6 +51,11 @@ void AddInitCommand(CLI::App& app, InitArguments* arguments) {
       ->check(CLI::ExistingFile);
   init->add_option("--max-rows", arguments->max_rows_per_table,
                    "Rows streamed per table at most (counts and fan-outs are of that prefix beyond it)");
+  init->add_option("--case", arguments->name_case,
+                   "Field names: keep (the column names), snake (customer_id) or camel (customerId); camel also "
+                   "spells collection and embed names so (invoiceLines)")
+      ->check(CLI::IsMember({"keep", "snake", "camel"}))
+      ->capture_default_str();
 }
 
 int InitCommand(const InitArguments& arguments) {
@@ -84,12 +89,17 @@ int InitCommand(const InitArguments& arguments) {
   spdlog::info("surveyed {} tables of {} ({} rows streamed) in {:.2f} s", survey->tables.size(),
                (*source)->DisplayName(), rows, seconds);
   for (const auto& table : survey->unreadable) spdlog::warn("table '{}' is skipped: {}", table.name, table.reason);
+  for (const auto& view : survey->views)
+    spdlog::info("'{}' is a view, skipped: map its base tables, or add it explicitly with a mapping", view);
 
-  ModelProposal proposal = ProposeModel(*survey);
+  NameCase names = NameCase::kKeep;
+  ParseNameCase(arguments.name_case, &names);  // CLI11 allowed only the three names
+  ModelProposal proposal = ProposeModel(*survey, ProposalRules{}, names);
   ProposedMappingHeader header;
   header.source_uri = SourceForMapping(arguments.source_uri);
   header.command = "sql2mongo init " + RedactUri(arguments.source_uri) +
-                   (arguments.tables.empty() ? "" : " --tables " + arguments.tables);
+                   (arguments.tables.empty() ? "" : " --tables " + arguments.tables) +
+                   (names == NameCase::kKeep ? "" : fmt::format(" --case {}", NameCaseName(names)));
   std::string text = WriteProposedMapping(proposal, *survey, header);
 
   Status written = PrintOrWrite(text, arguments.output_file);

@@ -292,6 +292,22 @@ std::string ValueToDisplay(const Value& value) {
   return std::visit(Visitor{}, value);
 }
 
+uint64_t BsonValueBytes(const Value& value) {
+  struct Visitor {
+    uint64_t operator()(const Null&) const { return 0; }
+    uint64_t operator()(bool) const { return 1; }
+    uint64_t operator()(int32_t) const { return 4; }
+    uint64_t operator()(int64_t) const { return 8; }
+    uint64_t operator()(double) const { return 8; }
+    uint64_t operator()(const Decimal&) const { return 16; }
+    uint64_t operator()(const std::string& s) const { return s.size() + 5; }  // length, bytes, NUL
+    uint64_t operator()(const Binary& b) const { return b.bytes.size() + 5; }  // length, subtype, bytes
+    uint64_t operator()(const DateTime&) const { return 8; }
+    uint64_t operator()(const RawBson& r) const { return r.bytes.size(); }
+  };
+  return std::visit(Visitor{}, value);
+}
+
 void AppendJoinKey(const Value& value, std::string* key) {
   // A type tag keeps 1 and '1' apart; all integer widths share one tag so they join with each other.
   int64_t n;

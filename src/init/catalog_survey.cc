@@ -15,23 +15,6 @@ bool SameName(const std::string& a, const std::string& b) {
          });
 }
 
-// BSON bytes of one value (without its key), as libbson encodes it.
-uint64_t ValueBytes(const Value& value) {
-  struct Visitor {
-    uint64_t operator()(const Null&) const { return 0; }
-    uint64_t operator()(bool) const { return 1; }
-    uint64_t operator()(int32_t) const { return 4; }
-    uint64_t operator()(int64_t) const { return 8; }
-    uint64_t operator()(double) const { return 8; }
-    uint64_t operator()(const Decimal&) const { return 16; }
-    uint64_t operator()(const std::string& s) const { return s.size() + 5; }
-    uint64_t operator()(const Binary& b) const { return b.bytes.size() + 5; }
-    uint64_t operator()(const DateTime&) const { return 8; }
-    uint64_t operator()(const RawBson& r) const { return r.bytes.size(); }
-  };
-  return std::visit(Visitor{}, value);
-}
-
 // Per foreign key while its child table streams: rows per distinct key.
 struct KeyCounter {
   std::vector<int> columns;  // positions in the scanned row
@@ -77,7 +60,7 @@ Status SurveyTable(Source& source, const SurveyOptions& options, TableSurvey* ta
     if (!more) break;
     for (size_t row = 0; row < batch.rows(); ++row) {
       uint64_t bytes = 5 + key_bytes;  // a document's length prefix and terminator
-      for (size_t c = 0; c < batch.width(); ++c) bytes += ValueBytes(batch.at(row, c));
+      for (size_t c = 0; c < batch.width(); ++c) bytes += BsonValueBytes(batch.at(row, c));
       total_bytes += bytes;
       table->max_row_bytes = std::max(table->max_row_bytes, bytes);
       for (KeyCounter& counter : counters) {
@@ -154,6 +137,10 @@ Result<CatalogSurvey> SurveyCatalog(Source& source, const SurveyOptions& options
     Result<TableInfo> info = source.DescribeTable(name);
     if (!info.ok()) {
       survey.unreadable.push_back({name, "cannot describe it: " + info.status().message()});
+      continue;
+    }
+    if (info->is_view) {
+      survey.views.push_back(name);
       continue;
     }
     TableSurvey table;

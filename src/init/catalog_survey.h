@@ -47,6 +47,7 @@ struct CatalogSurvey {
   std::vector<TableSurvey> tables;        // in ListTables order
   std::vector<UnreadableTable> unreadable;
   std::vector<std::string> not_selected;  // listed by the source, left out by --tables
+  std::vector<std::string> views;         // selected, but views: described, not read (their rows are their base tables')
   uint64_t max_rows_per_table = 0;        // the cap the scans used
 
   // The surveyed table named `name` (exact, then case-insensitive), or nullptr.

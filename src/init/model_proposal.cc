@@ -29,8 +29,9 @@ bool LooksLikeTimestamp(const std::string& declared_type) {
 
 class Proposer {
  public:
-  Proposer(const CatalogSurvey& survey, const ProposalRules& rules) : survey_(survey), rules_(rules) {
+  Proposer(const CatalogSurvey& survey, const ProposalRules& rules, NameCase names) : survey_(survey), rules_(rules) {
     proposal_.rules = rules;
+    proposal_.names = names;
     proposal_.tables.resize(survey.tables.size());
     for (size_t t = 0; t < survey.tables.size(); ++t) proposal_.tables[t].table = survey.tables[t].info.name;
   }
@@ -46,6 +47,7 @@ class Proposer {
       if (Decision(t).role == TableRole::kCollection) Decision(t).estimated_bytes = EstimatedBytes(t);
     for (const auto& table : survey_.unreadable) Skip(table.name, table.reason);
     for (const auto& name : survey_.not_selected) Skip(name, "not in --tables");
+    for (const auto& name : survey_.views) Skip(name, "a view: map its base tables, or add it explicitly with a mapping");
     return std::move(proposal_);
   }
 
@@ -318,7 +320,7 @@ class Proposer {
     std::set<std::string> taken;
     for (auto& decision : proposal_.tables) {
       if (decision.role != TableRole::kCollection) continue;
-      decision.collection = UniqueName(PluralName(SnakeName(decision.table)), &taken);
+      decision.collection = UniqueName(MadeUpName(PluralName(SnakeName(decision.table)), proposal_.names), &taken);
     }
   }
 
@@ -331,8 +333,8 @@ class Proposer {
 
 }  // namespace
 
-ModelProposal ProposeModel(const CatalogSurvey& survey, const ProposalRules& rules) {
-  return Proposer(survey, rules).Run();
+ModelProposal ProposeModel(const CatalogSurvey& survey, const ProposalRules& rules, NameCase names) {
+  return Proposer(survey, rules, names).Run();
 }
 
 }  // namespace sql2mongo

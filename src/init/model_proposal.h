@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "init/catalog_survey.h"
+#include "init/proposal_support.h"
 
 namespace sql2mongo {
 
@@ -47,11 +48,13 @@ struct TableDecision {
 
 struct ModelProposal {
   ProposalRules rules;
-  // One per survey.tables entry, same order, then one kSkipped per unreadable or unselected table.
+  NameCase names = NameCase::kKeep;  // how the collection names here, and the writer's names, are spelled
+  // One per survey.tables entry, same order, then one kSkipped per unreadable, unselected table and view.
   std::vector<TableDecision> tables;
 };
 
-ModelProposal ProposeModel(const CatalogSurvey& survey, const ProposalRules& rules = {});
+ModelProposal ProposeModel(const CatalogSurvey& survey, const ProposalRules& rules = {},
+                           NameCase names = NameCase::kKeep);
 
 struct ProposedMappingHeader {
   std::string source_uri;  // written as "source" (a relative sqlite: path made absolute; no password)

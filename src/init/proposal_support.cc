@@ -38,6 +38,48 @@ std::string SnakeName(const std::string& name) {
   return out.empty() ? "table" : out;
 }
 
+std::string CamelName(const std::string& name) {
+  std::string out;
+  bool word_start = false;
+  for (char c : SnakeName(name)) {
+    if (c == '_') {
+      word_start = !out.empty();
+      continue;
+    }
+    out.push_back(word_start ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
+    word_start = false;
+  }
+  return out;
+}
+
+bool ParseNameCase(const std::string& text, NameCase* out) {
+  for (NameCase name_case : {NameCase::kKeep, NameCase::kSnake, NameCase::kCamel})
+    if (text == NameCaseName(name_case)) return *out = name_case, true;
+  return false;
+}
+
+const char* NameCaseName(NameCase name_case) {
+  switch (name_case) {
+    case NameCase::kKeep: return "keep";
+    case NameCase::kSnake: return "snake";
+    case NameCase::kCamel: return "camel";
+  }
+  return "";
+}
+
+std::string FieldName(const std::string& column, NameCase name_case) {
+  switch (name_case) {
+    case NameCase::kKeep: return column;
+    case NameCase::kSnake: return SnakeName(column);
+    case NameCase::kCamel: return CamelName(column);
+  }
+  return column;
+}
+
+std::string MadeUpName(const std::string& snake_name, NameCase name_case) {
+  return name_case == NameCase::kCamel ? CamelName(snake_name) : snake_name;
+}
+
 std::string PluralName(const std::string& name) {
   auto ends = [&](const char* suffix) { return name.ends_with(suffix); };
   if (ends("s") || ends("x") || ends("z") || ends("ch") || ends("sh")) return name + "es";

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/readable_bytes.h"
 #include "init/model_proposal.h"
 #include "init/proposal_support.h"
 
@@ -113,12 +114,6 @@ std::string Sentence(std::string text) {
   return text;
 }
 
-std::string Kib(uint64_t bytes) {
-  if (bytes < 1024) return fmt::format("{} bytes", bytes);
-  if (bytes < (1u << 20)) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
-  return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
-}
-
 class MappingWriter {
  public:
   MappingWriter(const ModelProposal& proposal, const CatalogSurvey& survey) : proposal_(proposal), survey_(survey) {}
@@ -149,7 +144,7 @@ class MappingWriter {
         "array in that parent (1:N), in the parent with fewer rows when there are several, unless its rows "
         "could add over {} to one document; (4) every other table is a collection, _id from its primary key, "
         "its foreign keys to collections kept as references (\"ref\"), a self-reference too.",
-        r.id_array_max, r.lookup_max_columns, r.lookup_max_rows, r.embed_max_p99, r.embed_max, Kib(r.embed_max_bytes)),
+        r.id_array_max, r.lookup_max_columns, r.lookup_max_rows, r.embed_max_p99, r.embed_max, ReadableBytes(r.embed_max_bytes)),
         "", &out);
     AppendComment("Run it: sql2mongo run THIS_FILE --target mongodb://HOST:PORT/DATABASE (or jsonl:DIR, null:), "
                   "or set \"target\" below. sql2mongo check THIS_FILE --target ... shows sample documents first.",
@@ -190,14 +185,13 @@ class MappingWriter {
   std::vector<std::string> CollectionReasons(int t) const {
     const TableInfo& info = Table(t).info;
     std::string id = info.primary_key.empty()
-                         ? "it has no primary key, so its documents get generated ObjectIds as _id (a view looks the "
-                           "same to init: leave it out if it is one)"
+                         ? "it has no primary key, so its documents get generated ObjectIds as _id"
                      : info.primary_key.size() == 1 ? fmt::format("_id from its primary key {}", info.primary_key[0])
                                                     : fmt::format("a composite _id from its primary key ({})",
                                                                   fmt::join(info.primary_key, ", "));
     std::vector<std::string> reasons = {fmt::format("{} ({}): a collection of its own; {}; largest document "
                                                     "estimated at {}.", info.name, RowsText(t), id,
-                                                    Kib(Decision(t).estimated_bytes))};
+                                                    ReadableBytes(Decision(t).estimated_bytes))};
     for (const auto& reason : Decision(t).reasons) reasons.push_back(Sentence(reason));
     return reasons;
   }
@@ -251,7 +245,7 @@ class MappingWriter {
     for (const auto& column : info.columns) {
       std::string lower = Lower(column.name);
       if (skip.count(lower) || folded.count(lower)) continue;
-      taken.insert(column.name);
+      std::string field = UniqueName(FieldName(column.name, proposal_.names), &taken);
       std::vector<std::string> comments;
       std::shared_ptr<Node> value = Node::Text(Quote(column.name));
       for (size_t f = 0; f < info.foreign_keys.size(); ++f) {
@@ -292,7 +286,7 @@ class MappingWriter {
         comments.push_back(fmt::format("{} {}: Decimal128 (exact). FerretDB v1 cannot store it: there add "
                                        "\"type\": \"double\" (approximate) or \"string\".", column.name,
                                        column.declared_type));
-      fields->Add(column.name, value, comments);
+      fields->Add(field, value, comments);
     }
     node->Add("fields", fields);
 
@@ -302,8 +296,9 @@ class MappingWriter {
       int r = Referenced(t, f);
       if (!IsLookup(r) || in_path(r)) continue;
       const ForeignKey& fk = info.foreign_keys[f];
-      std::string name = UniqueName(fk.columns.size() == 1 ? PointeeName(fk.columns[0]) : SnakeName(Table(r).info.name),
-                                    &taken);
+      std::string name = UniqueName(
+          MadeUpName(fk.columns.size() == 1 ? PointeeName(fk.columns[0]) : SnakeName(Table(r).info.name), proposal_.names),
+          &taken);
       std::string at = place + "." + name;
       places_[Table(r).info.name].push_back(at);
       auto embed = Node::Object();
@@ -337,7 +332,7 @@ class MappingWriter {
       const TableDecision& child = Decision(c);
       if (child.role != TableRole::kEmbedded || Referenced(c, child.via_fk) != t || in_path(c)) continue;
       const ForeignKey& fk = Table(c).info.foreign_keys[child.via_fk];
-      std::string name = UniqueName(PluralName(SnakeName(Table(c).info.name)), &taken);
+      std::string name = UniqueName(MadeUpName(PluralName(SnakeName(Table(c).info.name)), proposal_.names), &taken);
       std::string at = place + "." + name;
       places_[Table(c).info.name].push_back(at);
       auto embed = Node::Object();
@@ -352,7 +347,7 @@ class MappingWriter {
       std::vector<std::string> comments;
       for (const auto& reason : child.reasons) comments.push_back(Sentence(reason));
       comments.push_back(fmt::format("Largest {} item estimated at {}; the join column {} is left out (it "
-                                     "repeats the parent's key).", name, Kib(EstimatedItemBytes(c)),
+                                     "repeats the parent's key).", name, ReadableBytes(EstimatedItemBytes(c)),
                                      fmt::join(fk.columns, ", ")));
       embeds->Add(name, embed, comments);
     }
@@ -365,8 +360,9 @@ class MappingWriter {
       const ForeignKey& far = join_info.foreign_keys[1 - join.via_fk];
       int far_table = Referenced(j, 1 - join.via_fk);
       bool plain_keys = far.columns.size() == 1 && join_info.columns.size() == home.columns.size() + 1;
-      std::string name = UniqueName(plain_keys ? SnakeName(Table(far_table).info.name) + "_ids"
-                                               : PluralName(SnakeName(Table(far_table).info.name)),
+      std::string name = UniqueName(MadeUpName(plain_keys ? SnakeName(Table(far_table).info.name) + "_ids"
+                                                          : PluralName(SnakeName(Table(far_table).info.name)),
+                                               proposal_.names),
                                     &taken);
       std::string at = place + "." + name;
       places_[join_info.name].push_back(at);
@@ -385,8 +381,10 @@ class MappingWriter {
                                : fmt::format("Each item is a {} key.", Table(far_table).info.name));
       } else {
         auto fields = Node::Object();
+        std::set<std::string> item_keys;
         for (const auto& column : join_info.columns)
-          if (!LowerSet(home.columns).count(Lower(column.name))) fields->Add(column.name, Node::Text(Quote(column.name)));
+          if (!LowerSet(home.columns).count(Lower(column.name)))
+            fields->Add(UniqueName(FieldName(column.name, proposal_.names), &item_keys), Node::Text(Quote(column.name)));
         embed->Add("fields", fields);
       }
       embeds->Add(name, embed, comments);

@@ -40,6 +40,10 @@ class CheckCommandTest : public TargetTest {
     return lines;
   }
 
+  // check --json --sample 0 of a mapping of `collections_json` on a fresh SQLite database made by `sql`.
+  std::vector<nlohmann::ordered_json> CheckNewDatabase(const std::string& name, const std::string& sql,
+                                                       const std::string& collections_json, int* exit_code);
+
   std::string database_;
 };
 S2M_ON_EVERY_TARGET(CheckCommandTest);
@@ -60,6 +64,21 @@ std::string SqliteMapping(const std::string& name, const std::string& collection
   return WriteTempFile(name + ".json", "{\n  \"source\": \"sqlite:" + ChinookSqlitePath() +
                                            "\",\n  \"collections\": " + collections_json + "\n}\n");
 }
+
+// A fresh SQLite database made by `sql`, and a mapping of `collections_json` reading it.
+std::string MappingOfNewDatabase(const std::string& name, const std::string& sql, const std::string& collections_json) {
+  std::string db = MakeSqliteDatabase(name + ".db", sql);
+  return WriteTempFile(name + ".json", "{ \"source\": \"sqlite:" + db + "\", \"collections\": " + collections_json + " }");
+}
+
+std::vector<nlohmann::ordered_json> CheckCommandTest::CheckNewDatabase(const std::string& name, const std::string& sql,
+                                                                       const std::string& collections_json,
+                                                                       int* exit_code) {
+  return CheckJson(MappingOfNewDatabase(name, sql, collections_json), "--sample 0", exit_code);
+}
+
+constexpr char kParentsWithChildren[] =
+    R"({ "parents": { "from": "parent", "embed": { "children": { "from": "child", "as": "array" } } } })";
 
 TEST_P(CheckCommandTest, ACorrectMappingWritesNothingAndItsSamplesAreWhatRunWrites) {
   std::string mapping = SourceDir() + "/mappings/chinook.json";
@@ -184,17 +203,157 @@ TEST_P(CheckCommandTest, AnIdThatRepeatsInTheTableIsAProblemWithItsPlace) {
       << Messages(lines);
 }
 
+// SQLite lets a composite primary key hold NULLs, and two (1, NULL) rows are distinct to it; as _id they
+// are one value, {"a": 1, "b": null}, and the target refuses the second.
+TEST_P(CheckCommandTest, ACompositeIdWithNullPartsRepeatsWhenTheRowsAreEqual) {
+  std::string mapping = MappingOfNewDatabase(
+      "null_parts",
+      "CREATE TABLE t (a INTEGER, b INTEGER, v TEXT, PRIMARY KEY (a, b));"
+      "INSERT INTO t VALUES (1, NULL, 'x'), (1, NULL, 'y'), (1, 2, 'z'), (2, NULL, 'w');",
+      R"({ "rows": { "from": "t", "_id": { "a": "a", "b": "b" } } })");
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 0", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "_id (a, b) is not unique in table 't': 1 rows repeat a value another row "
+                                           "has (e.g. (1, null))"))
+      << Messages(lines);
+  // And so it is: the run writes three documents and rejects the repeat.
+  CommandResult run = RunCli("run " + ShellQuote(mapping) + " --target " + ShellQuote(Target()) + " --rejects " +
+                             ShellQuote(WriteTempFile("null_parts.rejects.jsonl", "")));
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_EQ(CountDocuments(database_, "rows"), 3);
+  EXPECT_EQ(FindDocuments(database_, "rows", R"({"_id": {"a": 1, "b": null}})").size(), 1u);
+}
+
 TEST_P(CheckCommandTest, JoinColumnsOfTypesThatNeverMatchAreAProblem) {
-  std::string db = MakeSqliteDatabase("join_types.db",
-                                      "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);"
-                                      "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id TEXT REFERENCES parent(id));"
-                                      "INSERT INTO parent VALUES (1, 'a'); INSERT INTO child VALUES (1, '1');");
-  std::string mapping = WriteTempFile("join_types.json", "{ \"source\": \"sqlite:" + db + "\", \"collections\": "
-                                      R"({ "parents": { "from": "parent", "embed": { "children": { "from": "child", "as": "array" } } } } })");
+  std::string mapping = MappingOfNewDatabase(
+      "join_types",
+      "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);"
+      "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id TEXT REFERENCES parent(id));"
+      "INSERT INTO parent VALUES (1, 'a'); INSERT INTO child VALUES (1, '1');",
+      kParentsWithChildren);
   int code = -1;
   auto lines = CheckJson(mapping, "--sample 1", &code);
   EXPECT_EQ(code, 1) << Messages(lines);
   EXPECT_TRUE(HasFinding(lines, "problem", "join columns parent.id (INTEGER) and child.parent_id (TEXT) never hold equal values"))
+      << Messages(lines);
+}
+
+// Parent 1 has 2000 children of 10 000 characters: ~19.1 MiB of them, past the 16 MiB a document may hold;
+// the others have two each.
+TEST_P(CheckCommandTest, AParentWhoseDocumentWouldPass16MiBIsNamedWithItsArrayAndCount) {
+  std::string mapping = MappingOfNewDatabase(
+      "oversized",
+      "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);"
+      "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id), body TEXT);"
+      "INSERT INTO parent VALUES (1, 'big'), (2, 'small'), (3, 'small'), (4, 'small');"
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+      "INSERT INTO child SELECT i, 1, printf('%.*c', 10000, 'x') FROM n;"
+      "INSERT INTO child VALUES (3001, 2, 'a'), (3002, 2, 'b'), (3003, 3, 'c'), (3004, 3, 'd');",
+      kParentsWithChildren);
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 0", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  int oversized = 0;
+  for (const auto& line : lines) {
+    if (line.contains("estimate")) {
+      EXPECT_EQ(line["estimate"]["documents"], 4) << line;
+      EXPECT_GT(line["estimate"]["max_bytes"].get<uint64_t>(), 16u << 20) << line;  // parent 1 is in the sample
+    }
+    if (!line.contains("oversized")) continue;
+    ++oversized;
+    EXPECT_EQ(line["level"], "problem") << line;
+    EXPECT_EQ(line["oversized"]["parent_key"], nlohmann::ordered_json({{"id", "1"}})) << line;
+    EXPECT_EQ(line["oversized"]["array"], "children") << line;
+    EXPECT_EQ(line["oversized"]["rows"], 2000) << line;
+    EXPECT_GT(line["oversized"]["estimated_bytes"].get<uint64_t>(), 16u << 20) << line;
+    std::string message = line["message"];
+    EXPECT_NE(message.find("the document of parent id = 1 would be ~19."), std::string::npos) << message;
+    EXPECT_NE(message.find("its array 'children' has 2000 rows of child"), std::string::npos) << message;
+  }
+  EXPECT_EQ(oversized, 1) << Messages(lines);  // the parents with two children are not named
+  EXPECT_TRUE(CollectionNames(database_).empty());
+
+  // The same in the text output.
+  CommandResult text = RunCli("check " + ShellQuote(mapping) + " --sample 0 --target " + ShellQuote(Target()));
+  EXPECT_EQ(text.exit_code, 1) << text.output;
+  EXPECT_NE(text.output.find("estimate: 4 documents (rows of parent)"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("its array 'children' has 2000 rows of child"), std::string::npos) << text.output;
+}
+
+// A "type" is checked on every value of the table the mapping reads (within its "where"), not only on
+// the sampled rows: 2241 rows, 4 of them with 38 digits, one of which the "where" leaves out.
+TEST_P(CheckCommandTest, ADecimalTypeIsCheckedOnTheWholeTableForMoreThan34Digits) {
+  std::string mapping = MappingOfNewDatabase(
+      "decimal_digits",
+      "CREATE TABLE item (id INTEGER PRIMARY KEY, price TEXT);"
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2241) "
+      "INSERT INTO item SELECT i, CASE WHEN i IN (7, 1000, 2240, 2241) THEN '12345678901234567890123456789012345678' "
+      "ELSE '1.25' END FROM n;",
+      R"({ "items": { "from": "item", "where": "id <= 2240", "fields": { "price": { "column": "price", "type": "decimal" } } } })");
+  int code = -1;
+  auto lines = CheckJson(mapping, "--sample 1", &code);
+  // FerretDB v1 stores no Decimal128 at all: there the mapping cannot run (exit 2), and the digits are
+  // found as well.
+  EXPECT_EQ(code, server().stores.decimal128 ? 1 : 2) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem",
+                         "price: 3 of 2240 values have more than 34 significant digits (e.g. "
+                         "'12345678901234567890123456789012345678'): field 'price' is \"type\": \"decimal\" from "
+                         "item.price (TEXT), and each row holding one is rejected; map the field with \"type\": "
+                         "\"string\""))
+      << Messages(lines);
+  EXPECT_TRUE(CollectionNames(database_).empty());
+}
+
+// Inside an embed too: the field's path goes through the array.
+TEST_P(CheckCommandTest, TextThatIsNoNumberIsFoundForIntLongAndDoubleTypes) {
+  int code = -1;
+  auto lines = CheckNewDatabase(
+      "not_numbers",
+      "CREATE TABLE parent (id INTEGER PRIMARY KEY, code TEXT);"
+      "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id), qty TEXT);"
+      "INSERT INTO parent VALUES (1, '10'), (2, 'ten'), (3, NULL);"
+      "INSERT INTO child VALUES (1, 1, '2.5'), (2, 1, 'two'), (3, 2, '4');",
+      R"({ "parents": { "from": "parent", "fields": { "code": { "column": "code", "type": "int" },
+                                                      "code_long": { "column": "code", "type": "long" } },
+                        "embed": { "children": { "from": "child", "as": "array",
+                                                 "fields": { "qty": { "column": "qty", "type": "double" } } } } } })", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "code: 1 of 2 values are not whole numbers (e.g. 'ten'): field 'code' is "
+                                           "\"type\": \"int32\" from parent.code (TEXT)"))
+      << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "code: 1 of 2 values are not whole numbers within int64 (e.g. 'ten'): field "
+                                           "'code_long' is \"type\": \"int64\""))
+      << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "qty: 1 of 3 values are not numbers (e.g. 'two'): field 'children.qty' is "
+                                           "\"type\": \"double\" from child.qty (TEXT)"))
+      << Messages(lines);
+}
+
+TEST_P(CheckCommandTest, AnInt32TypeOnValuesPastItsRangeIsAProblemWithTheFix) {
+  int code = -1;
+  auto lines = CheckNewDatabase(
+      "int32_range",
+      "CREATE TABLE reading (id INTEGER PRIMARY KEY, bytes INTEGER);"
+      "INSERT INTO reading VALUES (1, 2147483647), (2, 2147483648), (3, -2147483649), (4, 5);",
+      R"({ "readings": { "from": "reading", "fields": { "bytes": { "column": "bytes", "type": "int32" } } } })", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "bytes: 2 of 4 values are out of int32 range (e.g. 2147483648): field 'bytes' "
+                                           "is \"type\": \"int32\" from reading.bytes (INTEGER), and each row holding "
+                                           "one is rejected; use \"type\": \"int64\""))
+      << Messages(lines);
+}
+
+TEST_P(CheckCommandTest, ADateTypeOnTextThatIsNoDateIsAProblem) {
+  int code = -1;
+  auto lines = CheckNewDatabase(
+      "not_dates",
+      "CREATE TABLE visit (id INTEGER PRIMARY KEY, day TEXT);"
+      "INSERT INTO visit VALUES (1, '2024-02-29'), (2, 'next tuesday'), (3, '2024-02-30'), (4, '2024-03-01 10:00:00');",
+      R"({ "visits": { "from": "visit", "fields": { "day": { "column": "day", "type": "date" } } } })", &code);
+  EXPECT_EQ(code, 1) << Messages(lines);
+  EXPECT_TRUE(HasFinding(lines, "problem", "day: 2 of 4 values are not dates (YYYY-MM-DD[ HH:MM[:SS[.fff]]][Z|+hh:mm], "
+                                           "or Unix seconds) (e.g. 'next tuesday'): field 'day' is \"type\": \"date\""))
       << Messages(lines);
 }
 

@@ -309,6 +309,34 @@ TEST_P(ComputedFieldsTest, ABrokenExpressionStopsTheRunWithTheDatabaseMessageAnd
   EXPECT_FALSE(std::filesystem::exists(out)) << "nothing may be written: " << out;
 }
 
+// check names the type the database gives each expression (SQLite gives none: the values' storage
+// classes), and what the field then becomes.
+TEST_P(ComputedFieldsTest, CheckShowsTheTypeTheDatabaseGivesEachExpression) {
+  const Dialect& d = GetParam();
+  std::string mapping = WriteTempFile(d.name + ".types.json", Mapping(d, "LOWER(" + d.email + ")"));
+  CommandResult result = RunCli("check " + ShellQuote(mapping) + source_arguments_ + " --target null: --sample 0");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  struct Want {
+    std::string field, expression, table, type, becomes;
+  };
+  const bool sqlite = d.name == "sqlite", postgres = d.name == "postgres";
+  const std::string sqlite_note = " (SQLite declares no type for an expression: the storage classes of the first 1000 rows' values)";
+  std::vector<Want> wants = {
+      {"double_id", d.invoice_id + " * 2", d.invoice, sqlite ? "integer" + sqlite_note : postgres ? "integer" : "BIGINT",
+       sqlite ? "it becomes int or long" : postgres ? "it becomes int" : "it becomes long"},
+      {"cents", d.total + " * 100", d.invoice, sqlite ? "real" + sqlite_note : postgres ? "numeric" : "DECIMAL",
+       sqlite ? "it becomes double" : "it becomes decimal"},
+      {"number", d.number_expr, d.invoice, sqlite ? "text" + sqlite_note : postgres ? "text" : "VARCHAR",
+       "\"type\": \"string\" makes it string"},
+      {"customer.email", "LOWER(" + d.email + ")", d.customer,
+       sqlite ? "text" + sqlite_note : postgres ? "text" : "VARCHAR", "it becomes string"}};
+  for (const Want& want : wants) {
+    std::string line = "computed field '" + want.field + "' = (" + want.expression + ") on table " + want.table +
+                       ": the database types it as " + want.type + "; " + want.becomes + "\n";
+    EXPECT_NE(result.output.find(line), std::string::npos) << line << "\n" << result.output;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Sources, ComputedFieldsTest, ::testing::Values(kSqlite, kPostgres, kMysql),
                          [](const ::testing::TestParamInfo<Dialect>& info) { return info.param.name; });
 

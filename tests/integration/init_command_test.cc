@@ -266,5 +266,53 @@ TEST(InitCommandTest, TablesOptionListsTheOthersAsSkipped) {
   EXPECT_EQ(RunCli("init " + ShellQuote("sqlite:" + ChinookSqlitePath()) + " --tables NoSuchTable").exit_code, 2);
 }
 
+// --case snake: the proposal's field names are converted, the mapping still runs, and the documents
+// in the target carry the converted names. Tables without NUMERIC columns, so both servers store them.
+class InitCaseTest : public TargetTest {
+ protected:
+  void SetUp() override {
+    TargetTest::SetUp();
+    if (IsSkipped()) return;
+    database_ = UniqueDatabase("init_case");
+  }
+  void TearDown() override {
+    if (!database_.empty()) DropDatabase(database_);
+    TargetTest::TearDown();
+  }
+  std::string database_;
+};
+S2M_ON_EVERY_TARGET(InitCaseTest);
+
+TEST_P(InitCaseTest, SnakeCaseFieldNamesRunIntoTheTarget) {
+  Proposed proposed = Init("sqlite:" + ChinookSqlitePath(), "--case snake --tables Artist,Album,Employee,Customer",
+                           "init_snake");
+  ASSERT_FALSE(proposed.mapping.is_discarded());
+  EXPECT_NE(proposed.text.find("--case snake"), std::string::npos) << "the command is in the first comment";
+  const Json* customers = CollectionFrom(proposed.mapping, "Customer");
+  ASSERT_NE(customers, nullptr) << proposed.text;
+  EXPECT_EQ((*customers)["fields"]["first_name"], "FirstName") << proposed.text;
+  EXPECT_EQ((*customers)["fields"]["support_rep_id"]["column"], "SupportRepId") << proposed.text;
+
+  std::string mapping = WriteTempFile("init_snake.run.json", proposed.text);
+  CommandResult run = RunCli("run " + ShellQuote(mapping) + " --target " + ShellQuote(TargetBaseUri() + "/" + database_) +
+                             " --rejects " + ShellQuote(WriteTempFile("init_snake.rejects.jsonl", "")));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  auto customer = FindDocuments(database_, "customers", R"({"_id": 1})");
+  ASSERT_EQ(customer.size(), 1u);
+  EXPECT_EQ(Utf8(customer[0].get(), "first_name"), "Luís");
+  EXPECT_EQ(Utf8(customer[0].get(), "postal_code"), "12227-000");
+  EXPECT_EQ(Integer(customer[0].get(), "support_rep_id"), 3);
+  EXPECT_FALSE(HasField(customer[0].get(), "FirstName"));
+  auto employee = FindDocuments(database_, "employees", R"({"_id": 2})");
+  ASSERT_EQ(employee.size(), 1u);
+  EXPECT_EQ(Integer(employee[0].get(), "reports_to"), 1);
+  EXPECT_EQ(Utf8(employee[0].get(), "last_name"), "Edwards");
+  auto album = FindDocuments(database_, "albums", R"({"_id": 1})");
+  ASSERT_EQ(album.size(), 1u);
+  EXPECT_EQ(Utf8(album[0].get(), "title"), "For Those About To Rock We Salute You");
+  EXPECT_EQ(Utf8(album[0].get(), "artist"), "AC/DC");  // the folded-in lookup, named for its key column
+  EXPECT_EQ(CountDocuments(database_, "customers"), 59);
+}
+
 }  // namespace
 }  // namespace sql2mongo::testing

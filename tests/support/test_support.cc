@@ -282,4 +282,46 @@ std::string Json(const bson_t* doc) {
   return json ? json.get() : "<invalid BSON>";
 }
 
+void ExpectRowCountsAndViews(Source& source, const std::string& table, const std::string& view) {
+  // Groups of more than one row, the largest first; the NULLs are one group, as GROUP BY makes them.
+  auto groups = source.CountRows(RowCountRequest{table, {"k"}, "", 1, 10});
+  ASSERT_TRUE(groups.ok()) << groups.status().message();
+  ASSERT_EQ(groups->size(), 2u);
+  EXPECT_EQ((*groups)[0].key, std::vector<std::optional<std::string>>{"a"});
+  EXPECT_EQ((*groups)[0].rows, 3u);
+  EXPECT_EQ((*groups)[1].key, std::vector<std::optional<std::string>>{std::nullopt});
+  EXPECT_EQ((*groups)[1].rows, 2u);
+  auto largest = source.CountRows(RowCountRequest{table, {"k"}, "", 0, 1});
+  ASSERT_TRUE(largest.ok()) << largest.status().message();
+  ASSERT_EQ(largest->size(), 1u);
+  EXPECT_EQ((*largest)[0].rows, 3u);
+  // No grouping: one count of the rows the condition keeps.
+  auto all = source.CountRows(RowCountRequest{table, {}, "k IS NOT NULL"});
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_TRUE((*all)[0].key.empty());
+  EXPECT_EQ((*all)[0].rows, 4u);
+  auto bad = source.CountRows(RowCountRequest{table, {}, "no_such_column > 1"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("no_such_column"), std::string::npos) << bad.status().message();
+
+  // A view is flagged, and reads like a table.
+  auto table_info = source.DescribeTable(table);
+  auto view_info = source.DescribeTable(view);
+  ASSERT_TRUE(table_info.ok() && view_info.ok());
+  EXPECT_FALSE(table_info->is_view);
+  EXPECT_TRUE(view_info->is_view);
+  auto in_view = source.CountRows(RowCountRequest{view});
+  ASSERT_TRUE(in_view.ok()) << in_view.status().message();
+  EXPECT_EQ(in_view->at(0).rows, 3u);
+
+  // The type the database gives an expression; a broken one fails with the database's message.
+  auto text = source.DescribeExpression(table, "UPPER(k)");
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  EXPECT_EQ(text->yields.bson_types, std::vector<std::string>{"string"}) << text->declared_type;
+  auto broken = source.DescribeExpression(table, "no_such_column + 1");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("no_such_column"), std::string::npos) << broken.status().message();
+}
+
 }  // namespace sql2mongo::testing

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/handles.h"
+#include "sql2mongo/source.h"
 #include "sql2mongo/target_info.h"
 
 namespace sql2mongo::testing {
@@ -102,5 +103,11 @@ int64_t Integer(const bson_t* doc, const std::string& path);  // int32 or int64
 std::string DecimalText(const bson_t* doc, const std::string& path);
 uint32_t ArrayLength(const bson_t* doc, const std::string& path);
 std::string Json(const bson_t* doc);
+
+// The same checks of Source::CountRows, Source::DescribeExpression and TableInfo::is_view on every
+// connector. `table` holds (id integer primary key, k text) rows (1,'a'), (2,'a'), (3,'a'), (4,'b'),
+// (5,NULL), (6,NULL); `view` is `SELECT id, k FROM table WHERE k = 'a'`.
+inline constexpr char kRowCountTableRows[] = "(1, 'a'), (2, 'a'), (3, 'a'), (4, 'b'), (5, NULL), (6, NULL)";
+void ExpectRowCountsAndViews(Source& source, const std::string& table, const std::string& view);
 
 }  // namespace sql2mongo::testing

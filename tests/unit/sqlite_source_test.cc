@@ -221,5 +221,17 @@ TEST(SqliteSource, WalDatabasesReadWithOneReader) {
   EXPECT_TRUE(source->EndSnapshot().ok());
 }
 
+TEST(SqliteSource, CountsRowsPerKeyTypesExpressionsAndFlagsViews) {
+  std::string path = MakeSqliteDatabase("counts.db", std::string("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT);"
+                                                                 "INSERT INTO t VALUES ") + testing::kRowCountTableRows +
+                                                         "; CREATE VIEW v AS SELECT id, k FROM t WHERE k = 'a';");
+  auto source = Open(path);
+  testing::ExpectRowCountsAndViews(*source, "t", "v");
+  // SQLite gives an expression no type of its own: the values' storage classes say what it holds.
+  auto number = source->DescribeExpression("t", "id * 2");
+  ASSERT_TRUE(number.ok()) << number.status().message();
+  EXPECT_NE(number->declared_type.find("integer"), std::string::npos) << number->declared_type;
+}
+
 }  // namespace
 }  // namespace sql2mongo

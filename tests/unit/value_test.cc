@@ -1,6 +1,8 @@
 // Value conversions: what each mapping "type" does to each kind of SQL value, and what it refuses.
 #include <gtest/gtest.h>
 
+#include "common/handles.h"
+#include "sql2mongo/document_builder.h"
 #include "sql2mongo/value.h"
 
 namespace sql2mongo {
@@ -108,6 +110,19 @@ TEST(Value, JoinKeysMatchAcrossIntegerWidthsButNotAcrossTypes) {
   EXPECT_NE(key(Value(Binary{{1, 2}, 0})), key(Value(Binary{{1, 3}, 0})));
   EXPECT_NE(key(Value(std::string("ab"))) + key(Value(std::string("c"))),
             key(Value(std::string("a"))) + key(Value(std::string("bc"))));
+}
+
+// The size estimates of init and check count what libbson writes for each kind of value.
+TEST(Value, BsonValueBytesIsWhatLibbsonWrites) {
+  std::vector<uint8_t> inner = {5, 0, 0, 0, 0};  // an empty document
+  for (const Value& value : {Value(Null{}), Value(true), Value(int32_t{7}), Value(int64_t{7}), Value(0.5),
+                             Value(Decimal{"1.25"}), Value(std::string("héllo")), Value(Binary{{1, 2, 3}, 0}),
+                             Value(DateTime{86400000}), Value(RawBson{inner, false})}) {
+    ScopedBson doc;
+    ASSERT_TRUE(AppendValue(doc.get(), "k", 1, value).ok()) << ValueToDisplay(value);
+    // 4 bytes of length and a NUL for the document, a type byte, "k" and its NUL for the field.
+    EXPECT_EQ(doc.get()->len, 5u + 3u + BsonValueBytes(value)) << ValueToDisplay(value);
+  }
 }
 
 }  // namespace
