@@ -17,6 +17,8 @@ inline constexpr int kExitBadInput = 2;
 
 // Exit code for a failed Status: mapping and usage errors are the user's input (2), the rest are the run (1).
 int ExitCodeFor(const Status& status);
+// Logs a failed Status's message as an error and returns ExitCodeFor(status): how a command stops.
+int ReportFailure(const Status& status);
 
 struct RunArguments {
   JobArguments job;

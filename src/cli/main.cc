@@ -12,6 +12,11 @@ int ExitCodeFor(const Status& status) {
                                                                                             : kExitRunFailed;
 }
 
+int ReportFailure(const Status& status) {
+  spdlog::error("{}", status.message());
+  return ExitCodeFor(status);
+}
+
 }  // namespace sql2mongo
 
 int main(int argc, char** argv) {
