@@ -38,6 +38,15 @@ struct CheckArguments {
 void AddCheckCommand(CLI::App& app, CheckArguments* arguments);
 int CheckCommand(const CheckArguments& arguments);
 
+struct VerifyArguments {
+  JobArguments job;
+  int64_t sample = 0;      // documents chosen at random per collection; 0: every document
+  bool json = false;       // differences and totals as JSON lines
+  std::string collection;  // only this one; empty: all
+};
+void AddVerifyCommand(CLI::App& app, VerifyArguments* arguments);
+int VerifyCommand(const VerifyArguments& arguments);
+
 struct SchemaArguments {
   JobArguments job;
   std::string collection;   // only this one; empty: all
