@@ -18,6 +18,8 @@ inline constexpr int kExitFinishedWithRejects = 3;
 
 // Exit code for a failed Status: mapping and usage errors are the user's input (2), the rest are the run (1).
 int ExitCodeFor(const Status& status);
+// Logs a failed Status's message as an error and returns ExitCodeFor(status): how a command stops.
+int ReportFailure(const Status& status);
 
 struct RunArguments {
   JobArguments job;
@@ -40,6 +42,15 @@ struct CheckArguments {
 };
 void AddCheckCommand(CLI::App& app, CheckArguments* arguments);
 int CheckCommand(const CheckArguments& arguments);
+
+struct VerifyArguments {
+  JobArguments job;
+  int64_t sample = 0;      // documents chosen at random per collection; 0: every document
+  bool json = false;       // differences and totals as JSON lines
+  std::string collection;  // only this one; empty: all
+};
+void AddVerifyCommand(CLI::App& app, VerifyArguments* arguments);
+int VerifyCommand(const VerifyArguments& arguments);
 
 struct SchemaArguments {
   JobArguments job;

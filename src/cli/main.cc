@@ -12,6 +12,11 @@ int ExitCodeFor(const Status& status) {
                                                                                             : kExitRunFailed;
 }
 
+int ReportFailure(const Status& status) {
+  spdlog::error("{}", status.message());
+  return ExitCodeFor(status);
+}
+
 }  // namespace sql2mongo
 
 int main(int argc, char** argv) {
@@ -35,6 +40,8 @@ int main(int argc, char** argv) {
   AddPeekCommand(app, &peek);
   InitArguments init;
   AddInitCommand(app, &init);
+  VerifyArguments verify;
+  AddVerifyCommand(app, &verify);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -53,5 +60,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("schema")) return SchemaCommand(schema);
   if (app.got_subcommand("peek")) return PeekCommand(peek);
   if (app.got_subcommand("init")) return InitCommand(init);
+  if (app.got_subcommand("verify")) return VerifyCommand(verify);
   return kExitBadInput;
 }
