@@ -39,10 +39,16 @@ std::string FileNameFor(const std::string& collection) {
   return name + ".jsonl";
 }
 
+// Something that exists and is not a folder (/dev/null, a pipe, a file): written as one file.
+bool IsFileLike(const std::string& path) {
+  std::error_code ignored;
+  return std::filesystem::exists(path, ignored) && !std::filesystem::is_directory(path, ignored);
+}
+
 }  // namespace
 
 RejectWriter::RejectWriter(std::string path, const std::vector<std::string>& collections)
-    : path_(std::move(path)), one_file_(EndsWith(path_, ".jsonl")) {
+    : path_(std::move(path)), one_file_(EndsWith(path_, ".jsonl") || IsFileLike(path_)) {
   if (one_file_) return;
   std::error_code ignored;
   for (const auto& collection : collections) {

@@ -34,7 +34,8 @@ std::string RowToJson(const RowBatch& rows, size_t row);
 
 class RejectWriter {
  public:
-  // `path` is a folder (created on the first reject), or one file when it ends in ".jsonl". In a folder,
+  // `path` is a folder (created on the first reject), or one file when it ends in ".jsonl" or exists and
+  // is no folder (/dev/null, a pipe). In a folder,
   // the files of `collections` left by an earlier run are removed now: they would mislead.
   RejectWriter(std::string path, const std::vector<std::string>& collections);
   ~RejectWriter();

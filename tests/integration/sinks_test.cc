@@ -119,7 +119,7 @@ TEST(Sinks, JsonLinesHoldOneDocumentPerLine) {
 TEST(Sinks, NullBuildsEveryDocumentAndCountsIt) {
   CommandResult r = RunChinook("null:");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\ntracks +3503 +\d+ +3503 +0 +0 +0\.85 )"))) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(\ntracks +3503 +\d+ +3503 +0 +0 +0 +0\.85 )"))) << r.output;
 }
 
 TEST(Sinks, DocumentsDoNotDependOnThreadsWritersOrBatchSize) {

@@ -317,7 +317,7 @@ TEST_P(VerifyCommandTest, AnIdTheSourceBuildsTwiceIsADuplicate) {
   std::string mapping = ChinookSqliteMapping("verify_repeat", R"({ "by_country": { "from": "Customer", "_id": "Country" } })");
   CommandResult run = RunCli("run " + ShellQuote(mapping) + " --drop --target " + ShellQuote(Target()) +
                              " --rejects " + ShellQuote(WriteTempFile("verify_repeat.rejects.jsonl", "")));
-  ASSERT_EQ(run.exit_code, 1) << run.output;  // the repeats were refused
+  ASSERT_EQ(run.exit_code, 3) << run.output;  // the repeats were refused: finished with rejects
   ASSERT_EQ(CountDocuments(database_, "by_country"), 24);
   int code = -1;
   auto lines = VerifyJson(mapping, "", &code);
@@ -342,7 +342,7 @@ TEST_P(VerifyCommandTest, RowsRunRejectsAreCountedAndNoDifference) {
       "verify_reject", R"({ "customers": { "from": "Customer", "fields": { "state": { "column": "State", "type": "int32" } } } })");
   CommandResult run = RunCli("run " + ShellQuote(mapping) + " --drop --target " + ShellQuote(Target()) +
                              " --rejects " + ShellQuote(WriteTempFile("verify_reject.rejects.jsonl", "")));
-  ASSERT_EQ(run.exit_code, 1) << run.output;
+  ASSERT_EQ(run.exit_code, 3) << run.output;  // finished with rejects
   int64_t stored = CountDocuments(database_, "customers");
   ASSERT_GT(stored, 0);
   ASSERT_LT(stored, 59);
