@@ -210,8 +210,16 @@ class CollectionRun {
     StageTimer read_time(counters_.read_ns);
     Result<bool> more = stream_->Next(&work->rows, max_rows);
     read_time.Stop();
-    if (!more.ok()) return Fail(more.status().WithContext(fmt::format("collection '{}'", plan_.name)));
+    if (!more.ok()) {
+      // Where to look, or to start again by hand: the key of the last root row this reader read.
+      std::string where = last_key_.empty() ? "before its first row"
+                                            : fmt::format("after the row with _id {} (the last one this reader read)", last_key_);
+      return Fail(more.status().WithContext(fmt::format("collection '{}', table '{}', {}", plan_.name,
+                                                        plan_.table.table, where)));
+    }
     if (!more.value()) return nullptr;
+    if (work->rows.rows() > 0 && plan_.id.kind != IdPlan::Kind::kGenerated)
+      last_key_ = RowKeyJson(plan_, work->rows, work->rows.rows() - 1);
     sampled_rows_ += work->rows.rows();
     counters_.rows_read += work->rows.rows();
     uint64_t embedded_rows = 0;
@@ -318,6 +326,7 @@ class CollectionRun {
   Sink& sink_;
   const RunOptions& options_;
   size_t sampled_rows_ = 0;  // root rows read so far, for options_.sample_rows (Read is serial per reader)
+  std::string last_key_;     // the _id of the last root row read, for a failure's message (Read is serial)
   RejectWriter& rejects_;
   LiveCollectionCounters& counters_;  // shared by the collection's readers, read live by the display
   EmbedResolver resolver_;  // used by the serial read stage only
