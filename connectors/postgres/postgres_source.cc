@@ -1,6 +1,7 @@
 #include "postgres/postgres_source.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
@@ -87,7 +88,10 @@ class PostgresSource : public Source {
   ~PostgresSource() override {
     // A snapshot reader ends its transactions here; a stream still open keeps its connection until it
     // is done, and the pool then closes it.
-    if (is_snapshot_reader_) pool_->EndSnapshot();
+    if (is_snapshot_reader_) {
+      Status ended = pool_->EndSnapshot();  // a destructor cannot fail the run; the pool drops a bad connection
+      if (!ended.ok()) spdlog::debug("{}", ended.message());
+    }
   }
 
   std::string DisplayName() const override { return pool_->settings().display_uri; }

@@ -20,7 +20,8 @@ enum class StatusCode {
   kInternal,
 };
 
-class Status {
+// [[nodiscard]]: an ignored Status is a failure that vanishes; say so with (void) where that is meant.
+class [[nodiscard]] Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
@@ -42,7 +43,7 @@ class Status {
 
 // A value or the Status explaining why there is none.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : data_(std::move(value)) {}
   Result(Status status) : data_(std::move(status)) {}
