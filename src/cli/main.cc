@@ -55,11 +55,22 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   }
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
-  if (app.got_subcommand("run")) return RunCommand(run);
-  if (app.got_subcommand("check")) return CheckCommand(check);
-  if (app.got_subcommand("schema")) return SchemaCommand(schema);
-  if (app.got_subcommand("peek")) return PeekCommand(peek);
-  if (app.got_subcommand("init")) return InitCommand(init);
-  if (app.got_subcommand("verify")) return VerifyCommand(verify);
+  // The last net: the pipeline turns exceptions in its stages into a failed run with its summary; one
+  // that escapes anywhere else (a driver throwing while a connection opens) is still a clear failure
+  // with exit 1, never std::terminate's core dump.
+  try {
+    if (app.got_subcommand("run")) return RunCommand(run);
+    if (app.got_subcommand("check")) return CheckCommand(check);
+    if (app.got_subcommand("schema")) return SchemaCommand(schema);
+    if (app.got_subcommand("peek")) return PeekCommand(peek);
+    if (app.got_subcommand("init")) return InitCommand(init);
+    if (app.got_subcommand("verify")) return VerifyCommand(verify);
+  } catch (const std::exception& e) {
+    spdlog::error("stopped on an unexpected error: {}", e.what());
+    return kExitRunFailed;
+  } catch (...) {
+    spdlog::error("stopped on an unexpected error of unknown kind");
+    return kExitRunFailed;
+  }
   return kExitBadInput;
 }

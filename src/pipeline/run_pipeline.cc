@@ -194,6 +194,38 @@ class CollectionRun {
 
 
  public:
+  // The stages as the flow graph calls them. No exception leaves a node (one would cancel the graph
+  // and leave its batches in flight): a driver's exception, std::bad_alloc, a JSON library's throw
+  // becomes the collection's failure with its text, and the run ends with its summary like any other.
+  Work* GuardedRead() {
+    try {
+      return Read();
+    } catch (const std::exception& e) {
+      return Fail(Unexpected("reading", e.what()));
+    } catch (...) {
+      return Fail(Unexpected("reading", "an unknown exception"));
+    }
+  }
+  Work* GuardedBuild(Work* work) {
+    try {
+      return Build(work);
+    } catch (const std::exception& e) {
+      Fail(Unexpected("building documents", e.what()));
+    } catch (...) {
+      Fail(Unexpected("building documents", "an unknown exception"));
+    }
+    return work;  // the write stage frees it, and writes nothing once the collection failed
+  }
+  void GuardedWrite(Work* work) {
+    try {
+      Write(work);
+    } catch (const std::exception& e) {
+      Fail(Unexpected("writing", e.what()));
+    } catch (...) {
+      Fail(Unexpected("writing", "an unknown exception"));
+    }
+  }
+
   // The three stages of the flow graph.
   //
   // Serial per reader (its source is used by one thread at a time). Returns nullptr at the end, on
@@ -314,6 +346,11 @@ class CollectionRun {
     if (!written.ok()) Fail(written);
   }
 
+  Status Unexpected(const char* stage, const char* what) const {
+    return Status::Error(StatusCode::kInternal, fmt::format("collection '{}': {} stopped on an unexpected error: {}",
+                                                            plan_.name, stage, what));
+  }
+
   Work* Fail(const Status& status) {
     std::lock_guard<std::mutex> lock(counters_mutex_);
     if (!failed_.exchange(true)) error_ = status;
@@ -422,9 +459,9 @@ Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotR
   flow::graph graph;
   const size_t writers = static_cast<size_t>(std::max(1, options.writers));
   flow::limiter_node<Work*> limiter(graph, (kSpareBatchesInFlight + writers) * n);
-  flow::function_node<Work*, Work*> build(graph, flow::unlimited, [](Work* work) { return work->run->Build(work); });
+  flow::function_node<Work*, Work*> build(graph, flow::unlimited, [](Work* work) { return work->run->GuardedBuild(work); });
   flow::function_node<Work*, flow::continue_msg> write(graph, writers, [](Work* work) {
-    work->run->Write(work);  // frees the batch
+    work->run->GuardedWrite(work);  // frees the batch
     return flow::continue_msg();
   });
   flow::make_edge(limiter, build);
@@ -434,7 +471,7 @@ Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotR
   for (auto& run : runs) {
     CollectionRun* reader = run.get();
     inputs.push_back(std::make_unique<flow::input_node<Work*>>(graph, [reader](tbb::flow_control& control) -> Work* {
-      Work* work = reader->Read();
+      Work* work = reader->GuardedRead();
       if (!work) control.stop();
       return work;
     }));
