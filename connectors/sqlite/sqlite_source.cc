@@ -135,11 +135,8 @@ class SqliteSource : public Source {
   // counts from its smallest b-tree, tens of millions of rows a second.
   Result<std::optional<uint64_t>> EstimateRows(const std::string& table) override {
     S2M_ASSIGN_OR_RETURN(TableInfo info, DescribeTable(table));
-    std::string literal = "'";
-    for (char c : info.name) literal += c == '\'' ? std::string("''") : std::string(1, c);
-    literal += "'";
-    std::vector<std::string> queries;
-    if (HasStatistics()) queries.push_back("SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = " + literal + " LIMIT 1");
+    std::vector<std::string> queries;  // ?1: the table's name
+    if (HasStatistics()) queries.push_back("SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = ?1 LIMIT 1");
     queries.push_back("SELECT count(*) FROM " + QuoteSqliteIdentifier(info.name));
     for (const auto& sql : queries) {
       sqlite3_stmt* raw = nullptr;
@@ -147,6 +144,8 @@ class SqliteSource : public Source {
         return Status::Error(StatusCode::kSourceError,
                              fmt::format("estimating the rows of '{}': {}", info.name, sqlite3_errmsg(db_.get())));
       SqliteStatement stmt(raw);
+      if (sqlite3_bind_parameter_count(stmt.get()) > 0)
+        sqlite3_bind_text(stmt.get(), 1, info.name.data(), static_cast<int>(info.name.size()), SQLITE_TRANSIENT);
       if (sqlite3_step(stmt.get()) == SQLITE_ROW && sqlite3_column_type(stmt.get(), 0) == SQLITE_INTEGER)
         return std::optional<uint64_t>(static_cast<uint64_t>(sqlite3_column_int64(stmt.get(), 0)));
     }

@@ -2,12 +2,13 @@
 
 #include <fmt/format.h>
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+
+#include "pipeline/summary.h"
 
 namespace sql2mongo {
 namespace {
@@ -61,17 +62,13 @@ std::string RowsText(const ProgressFigures& f) {
 // The figures of the whole run: every collection's rows against every collection's expected rows
 // (its rows so far where no estimate exists), rates over the run's elapsed time.
 CollectionCounters RunTotals(const std::vector<CollectionCounters>& all, double elapsed) {
-  CollectionCounters total;
+  CollectionCounters total = TotalOf(all, elapsed);
   total.collection = "run";
   total.estimated_rows = 0;
   total.state = CollectionState::kDone;
   bool any_running = false, any_pending = false, any_estimate = false;
   for (const auto& c : all) {
     any_estimate |= c.estimated_rows >= 0;
-    total.rows_read += c.rows_read;
-    total.documents_written += c.documents_written;
-    total.rejected += c.rejected;
-    total.bytes_written += c.bytes_written;
     total.estimated_rows += c.estimated_rows >= 0 ? std::max<int64_t>(c.estimated_rows, c.rows_read) : c.rows_read;
     any_running |= c.state == CollectionState::kRunning;
     any_pending |= c.state == CollectionState::kPending;
@@ -79,7 +76,6 @@ CollectionCounters RunTotals(const std::vector<CollectionCounters>& all, double 
   }
   if (total.state != CollectionState::kFailed && (any_running || any_pending)) total.state = CollectionState::kRunning;
   if (!any_estimate) total.estimated_rows = -1;
-  total.seconds = elapsed;
   return total;
 }
 
@@ -296,9 +292,10 @@ class LogAroundBarsSink : public spdlog::sinks::base_sink<std::mutex> {
 }  // namespace
 
 ScopedLogAroundBars::ScopedLogAroundBars(ProgressDisplay& display) : previous_(spdlog::default_logger()) {
-  auto inner = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-  inner->set_pattern("%H:%M:%S %^%l%$ %v");
-  auto logger = std::make_shared<spdlog::logger>("sql2mongo", std::make_shared<LogAroundBarsSink>(display, inner));
+  // The logger's own sinks (stderr, with main's pattern and colours), each wrapped.
+  std::vector<spdlog::sink_ptr> wrapped;
+  for (const auto& sink : previous_->sinks()) wrapped.push_back(std::make_shared<LogAroundBarsSink>(display, sink));
+  auto logger = std::make_shared<spdlog::logger>(previous_->name(), wrapped.begin(), wrapped.end());
   logger->set_level(previous_->level());
   spdlog::set_default_logger(logger);
 }

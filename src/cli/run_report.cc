@@ -137,6 +137,9 @@ Status WriteRunReport(const std::string& path, const RunReport& report) {
   temporary += ".partial";
   std::error_code made;
   if (final_path.has_parent_path()) std::filesystem::create_directories(final_path.parent_path(), made);
+  if (made)
+    return Status::Error(StatusCode::kInternal, fmt::format("cannot create the report's folder {}: {}",
+                                                            final_path.parent_path().string(), made.message()));
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << text;

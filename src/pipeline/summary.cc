@@ -36,10 +36,12 @@ std::vector<std::string> UnaccountedRows(const RunSummary& summary) {
   return problems;
 }
 
-CollectionCounters TotalOf(const RunSummary& summary) {
+CollectionCounters TotalOf(const RunSummary& summary) { return TotalOf(summary.collections, summary.seconds); }
+
+CollectionCounters TotalOf(const std::vector<CollectionCounters>& collections, double seconds) {
   CollectionCounters total;
   total.collection = "total";
-  for (const auto& c : summary.collections) {
+  for (const auto& c : collections) {
     total.rows_read += c.rows_read;
     total.embedded_rows += c.embedded_rows;
     total.documents_built += c.documents_built;
@@ -50,7 +52,7 @@ CollectionCounters TotalOf(const RunSummary& summary) {
     total.bytes_written += c.bytes_written;
     total.warnings += c.warnings;
   }
-  total.seconds = summary.seconds;
+  total.seconds = seconds;
   return total;
 }
 

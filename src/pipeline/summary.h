@@ -18,7 +18,9 @@ std::vector<std::string> UnaccountedRows(const RunSummary& summary);
 
 RunVerdict VerdictOf(const RunSummary& summary);
 
-// The counters of every collection added up (named "total"; seconds is the run's).
+// The counters of `collections` added up (named "total", taking `seconds`).
+CollectionCounters TotalOf(const std::vector<CollectionCounters>& collections, double seconds);
+// ... of every collection of a run, with the run's seconds.
 CollectionCounters TotalOf(const RunSummary& summary);
 
 std::string FormatSummary(const RunSummary& summary);

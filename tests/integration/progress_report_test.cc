@@ -46,13 +46,6 @@ struct SplitResult {
   std::string err;  // stderr
 };
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The CLI with stdout and stderr apart: --progress json must keep stdout pure JSON lines.
 SplitResult RunCliSplit(const std::string& arguments) {
   std::string binary = Env("S2M_BINARY").empty() ? S2M_DEFAULT_BINARY : Env("S2M_BINARY");
@@ -66,7 +59,7 @@ SplitResult RunCliSplit(const std::string& arguments) {
   while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.err = ReadFile(err_file);
+  result.err = ReadWholeFile(err_file);
   return result;
 }
 
@@ -228,8 +221,8 @@ TEST_P(Progress, TheReportsFiguresAreTheTargetsAndNoPassword) {
   CommandResult r = RunCli("run " + ShellQuote(Mapping("report", db, target_)) + " --drop --report " +
                            ShellQuote(report_path));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  Json report = Json::parse(ReadFile(report_path), nullptr, false);
-  ASSERT_FALSE(report.is_discarded()) << ReadFile(report_path);
+  Json report = Json::parse(ReadWholeFile(report_path), nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << ReadWholeFile(report_path);
   EXPECT_EQ(report["tool"], "sql2mongo");
   EXPECT_TRUE(std::regex_match(report["mapping"]["xxh3_64"].get<std::string>(), std::regex("[0-9a-f]{16}")));
   EXPECT_EQ(report["verdict"], "written");
@@ -269,7 +262,7 @@ TEST_P(Progress, RejectsGoToAFolderBesideTheReportAndTheRunExits3) {
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("FINISHED WITH REJECTS: 2 documents written, 2 rejected"), std::string::npos) << r.output;
   EXPECT_EQ(CountDocuments(database_, "items"), 2);
-  std::vector<std::string> rejects = Lines(ReadFile(dir + "/rejects/items.jsonl"));
+  std::vector<std::string> rejects = Lines(ReadWholeFile(dir + "/rejects/items.jsonl"));
   ASSERT_EQ(rejects.size(), 2u);
   std::sort(rejects.begin(), rejects.end());  // key ranges are read in parallel: any order
   Json first = Json::parse(rejects[0]);
@@ -279,7 +272,7 @@ TEST_P(Progress, RejectsGoToAFolderBesideTheReportAndTheRunExits3) {
   EXPECT_EQ(first["_id"], 2);
   EXPECT_NE(first["reason"].get<std::string>().find("cannot convert 'five' to int32"), std::string::npos) << rejects[0];
   EXPECT_EQ(first["row"]["qty"], "five");
-  Json report = Json::parse(ReadFile(dir + "/report.json"));
+  Json report = Json::parse(ReadWholeFile(dir + "/report.json"));
   EXPECT_EQ(report["verdict"], "finished with rejects");
   EXPECT_EQ(report["exit_code"], 3);
   EXPECT_TRUE(report["every_row_accounted_for"].get<bool>());
@@ -303,7 +296,7 @@ TEST(RunReport, AFailedRunStillLeavesItsAccountWithoutThePassword) {
   std::string report_path = WriteTempFile("failed-report.json", "");
   CommandResult r = RunCli("run " + ShellQuote(mapping) + " --report " + ShellQuote(report_path));
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  std::string text = ReadFile(report_path);
+  std::string text = ReadWholeFile(report_path);
   Json report = Json::parse(text, nullptr, false);
   ASSERT_FALSE(report.is_discarded()) << text;
   EXPECT_EQ(report["verdict"], "failed");

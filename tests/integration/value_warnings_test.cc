@@ -17,16 +17,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::vector<Json> JsonLines(const std::string& path) {
   std::vector<Json> lines;
-  std::istringstream in(Read(path));
+  std::istringstream in(ReadWholeFile(path));
   for (std::string line; std::getline(in, line);) lines.push_back(Json::parse(line));
   return lines;
 }
@@ -54,7 +47,7 @@ TEST(ValueWarnings, SqliteTextInDateAndNumberColumnsIsKeptAndListedPerColumn) {
   EXPECT_TRUE(docs[0]["born"].contains("$date")) << docs[0];
   EXPECT_EQ(docs[1]["born"], "n/a");
   EXPECT_EQ(docs[2]["height"], "tall");
-  Json account = Json::parse(Read(report));
+  Json account = Json::parse(ReadWholeFile(report));
   EXPECT_EQ(account["collections"][0]["warnings"], 3);
   EXPECT_EQ(account["totals"]["warnings"], 3);
   ASSERT_EQ(account["warnings"].size(), 2u);
@@ -97,8 +90,11 @@ TEST(ValueWarnings, MysqlZeroDatesBecomeNullAndAreCounted) {
   EXPECT_NE(r.output.find(".at: 1 zero dates"), std::string::npos) << r.output;
   std::vector<Json> docs = JsonLines(out);
   ASSERT_EQ(docs.size(), 3u);
-  for (const auto& doc : docs)
-    if (doc["_id"] == 2) EXPECT_TRUE(doc["d"].is_null()) << doc;
+  for (const auto& doc : docs) {
+    if (doc["_id"] == 2) {
+      EXPECT_TRUE(doc["d"].is_null()) << doc;
+    }
+  }
 }
 #endif
 

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <map>
 
 #include "sink/mongo/mongo_connection.h"
@@ -124,6 +125,20 @@ CommandResult RunCli(const std::string& arguments) {
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+BsonPtr BsonFromJson(const std::string& json) {
+  bson_error_t error;
+  BsonPtr doc(bson_new_from_json(reinterpret_cast<const uint8_t*>(json.data()), static_cast<ssize_t>(json.size()), &error));
+  EXPECT_TRUE(doc) << error.message << ": " << json;
+  return doc;
 }
 
 std::string WriteTempFile(const std::string& name, const std::string& text) {

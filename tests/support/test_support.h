@@ -73,6 +73,11 @@ struct CommandResult {
 CommandResult RunCli(const std::string& arguments);
 std::string ShellQuote(const std::string& text);
 
+// The whole content of a file ("" when it cannot be read).
+std::string ReadWholeFile(const std::string& path);
+// A document from (relaxed or canonical) Extended JSON; fails the test when the text does not parse.
+BsonPtr BsonFromJson(const std::string& json);
+
 // Writes `text` to a fresh file in a temporary folder and returns its path.
 std::string WriteTempFile(const std::string& name, const std::string& text);
 

@@ -5,17 +5,13 @@
 #include <limits>
 
 #include "common/handles.h"
+#include "support/test_support.h"
 #include "common/relaxed_json.h"
 
 namespace sql2mongo {
 namespace {
 
-BsonPtr FromJson(const char* json) {
-  bson_error_t error;
-  BsonPtr doc(bson_new_from_json(reinterpret_cast<const uint8_t*>(json), -1, &error));
-  EXPECT_TRUE(doc) << error.message;
-  return doc;
-}
+BsonPtr FromJson(const char* json) { return testing::BsonFromJson(json); }
 
 std::string Libbson(const bson_t* doc) {
   BsonString json(bson_as_relaxed_extended_json(doc, nullptr));

@@ -3,18 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "common/handles.h"
+#include "support/test_support.h"
 #include "verify/document_difference.h"
 #include "verify/stored_index.h"
 
 namespace sql2mongo {
 namespace {
 
-BsonPtr FromJson(const char* json) {
-  bson_error_t error;
-  BsonPtr doc(bson_new_from_json(reinterpret_cast<const uint8_t*>(json), -1, &error));
-  EXPECT_TRUE(doc) << error.message;
-  return doc;
-}
+BsonPtr FromJson(const char* json) { return testing::BsonFromJson(json); }
 
 std::string Difference(const char* expected, const char* stored) {
   auto difference = FirstDifference(FromJson(expected).get(), FromJson(stored).get());
