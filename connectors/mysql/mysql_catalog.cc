@@ -11,7 +11,7 @@
 #include <memory>
 #include <set>
 
-#include "common/row_count_sql.h"
+#include "sql/scan_sql.h"
 #include "mysql/mysql_connection.h"
 
 namespace sql2mongo {
@@ -182,7 +182,7 @@ Result<std::vector<RowCount>> CountMysqlRows(sql::Connection* connection, const 
   std::vector<RowCount> counts;
   try {
     std::unique_ptr<sql::Statement> statement(connection->createStatement());
-    std::unique_ptr<sql::ResultSet> rows(statement->executeQuery(RowCountSql(QuoteMysqlIdentifier(table.name), columns, request)));
+    std::unique_ptr<sql::ResultSet> rows(statement->executeQuery(RowCountSql(MysqlDialect(), QuoteMysqlIdentifier(table.name), columns, request)));
     while (rows->next()) {
       RowCount count;
       for (unsigned i = 1; i <= columns.size(); ++i)

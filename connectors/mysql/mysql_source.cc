@@ -3,7 +3,7 @@
 // Streaming. Connector/C++ 1.1 streams a result (mysql_use_result) only for a plain sql::Statement whose
 // result set type is TYPE_FORWARD_ONLY; the default type and every prepared statement buffer the whole
 // result (mysql_store_result). Every scan therefore runs as a plain forward-only Statement, which is why
-// key filters are SQL literals (MysqlLiteral) rather than bound parameters. Checked with
+// key filters are SQL literals (MysqlDialect, src/sql/) rather than bound parameters. Checked with
 // mysql_scan_bench.cc on a generated 2 M-row, 6-column table (143 MB as text): peak RSS 10.4 MB, the same
 // as for Chinook's 3503-row Track (10.5 MB), at 1.7-3.3 M rows/s decoded (0.61-1.2 s; runs interleaved
 // with `mariadb --quick ... > /dev/null`, which took 0.86-1.47 s); the default (buffered) result set type
@@ -47,6 +47,7 @@
 
 #include "mysql/mysql_catalog.h"
 #include "mysql/mysql_connection.h"
+#include "sql/scan_sql.h"
 
 namespace sql2mongo {
 namespace {
@@ -108,7 +109,7 @@ bool EqualsIgnoreCase(const std::string& a, const std::string& b) {
 
 // A key value read back as a literal for the next keyset page: the server's own text, so DATETIME(6)
 // keeps its microseconds (a decoded DateTime holds milliseconds).
-std::string RawKeyLiteral(MysqlColumnKind kind, const std::string& text, sql::mysql::MySQL_Connection* escaper) {
+std::string RawKeyLiteral(MysqlColumnKind kind, const std::string& text) {
   switch (kind) {
     case MysqlColumnKind::kBool:
     case MysqlColumnKind::kInt32:
@@ -117,37 +118,36 @@ std::string RawKeyLiteral(MysqlColumnKind kind, const std::string& text, sql::my
     case MysqlColumnKind::kBit:
     case MysqlColumnKind::kDecimal:
       return text;
-    case MysqlColumnKind::kBinary: {
-      std::string hex = "X'";
-      for (unsigned char c : text) hex += fmt::format("{:02X}", c);
-      return hex + "'";
-    }
+    case MysqlColumnKind::kBinary:
+      return MysqlDialect().Literal(Binary{std::vector<uint8_t>(text.begin(), text.end()), 0}).value();
     default:
-      return "'" + std::string(escaper->escapeString(text)) + "'";
+      return MysqlDialect().Literal(Value(text)).value();
   }
 }
 
 class MysqlSource;
 
-// The SQL of one scan, split so a paged scan can add its keyset condition and LIMIT.
-struct ScanSql {
-  std::string select_list;                // requested columns, then any primary key column not requested
-  std::string from;                       // " FROM `t`"
-  std::vector<std::string> conditions;    // ANDed
-  std::string order_by;                   // " ORDER BY ..." or ""
+// The SQL of one scan (from the builder) and what the connector needs to read its result.
+struct MysqlScan {
+  ScanSql sql;
   std::vector<MysqlColumnKind> kinds;     // one per select-list column
-  std::vector<int> column_indices;        // one per select-list column: its index in the table
+  std::vector<int> column_indices;        // one per select-list column: its index in the table, -1 for an expression
   size_t requested = 0;                   // the first `requested` select-list columns go to the batch
 
   std::string Sql(const std::string& extra_condition = "", size_t limit = 0) const {
-    std::string sql = "SELECT " + select_list + from;
-    std::vector<std::string> all = conditions;
-    if (!extra_condition.empty()) all.push_back(extra_condition);
-    for (size_t i = 0; i < all.size(); ++i) sql += (i ? " AND " : " WHERE ") + all[i];
-    sql += order_by;
-    if (limit > 0) sql += fmt::format(" LIMIT {}", limit);
-    return sql;
+    return sql.Select(MysqlDialect(), extra_condition, limit);
   }
+};
+
+// The builder's view of the catalog: names as the table spells them.
+class MysqlScanCatalog : public ScanCatalog {
+ public:
+  explicit MysqlScanCatalog(MysqlSource& source) : source_(source) {}
+  Result<std::string> TableSql(const std::string& table) override;
+  Result<SqlColumn> Column(const std::string& table, const std::string& column) override;
+
+ private:
+  MysqlSource& source_;
 };
 
 class MysqlSource : public Source {
@@ -186,19 +186,19 @@ class MysqlSource : public Source {
                std::unique_ptr<sql::Statement> statement);
   Result<PooledConnection*> SnapshotConnectionForPage(const std::string& table);
   void AddCounts(const MysqlDecodeCounts& counts, const std::string& table);
-  sql::mysql::MySQL_Connection* escaper() { return static_cast<sql::mysql::MySQL_Connection*>(control_.get()); }
   MysqlDecodeCounts counts() const {
     std::lock_guard<std::mutex> lock(tally_->mutex);
     return tally_->counts;
   }
 
  private:
+  friend class MysqlScanCatalog;
   Result<const MysqlTable*> Table(const std::string& name);
   Result<std::unique_ptr<PooledConnection>> Connect();
   Result<PooledConnection*> Open();
   Result<PooledConnection*> Acquire(const std::string& table);
   Status StartSnapshotOn(PooledConnection* connection);
-  Result<ScanSql> BuildScanSql(const MysqlTable& table, const ScanRequest& request, bool with_primary_key);
+  Result<MysqlScan> BuildScan(const MysqlTable& table, const ScanRequest& request, bool with_primary_key);
   bool CanPage(const MysqlTable& table, const ScanRequest& request, bool* descending) const;
   Result<MysqlColumnKind> ExpressionKind(const TableInfo& info, const std::string& expression);
 
@@ -222,7 +222,7 @@ class MysqlSource : public Source {
 class MysqlRowStream : public RowStream {
  public:
   MysqlRowStream(MysqlSource* source, PooledConnection* connection, std::unique_ptr<sql::Statement> statement,
-                 std::unique_ptr<sql::ResultSet> result, std::vector<std::string> columns, ScanSql sql,
+                 std::unique_ptr<sql::ResultSet> result, std::vector<std::string> columns, MysqlScan sql,
                  std::string table)
       : source_(source), connection_(connection), statement_(std::move(statement)), result_(std::move(result)),
         columns_(std::move(columns)), sql_(std::move(sql)), table_(std::move(table)) {}
@@ -278,7 +278,7 @@ class MysqlRowStream : public RowStream {
   std::unique_ptr<sql::Statement> statement_;
   std::unique_ptr<sql::ResultSet> result_;  // declared after statement_: destroyed first
   std::vector<std::string> columns_;
-  ScanSql sql_;
+  MysqlScan sql_;
   std::string table_;
   uint64_t rows_read_ = 0;
   MysqlDecodeCounts counts_;
@@ -288,7 +288,7 @@ class MysqlRowStream : public RowStream {
 // (mode (b)), so that connection is free for embed scans between pages.
 class MysqlPagedStream : public RowStream {
  public:
-  MysqlPagedStream(MysqlSource* source, std::vector<std::string> columns, ScanSql sql,
+  MysqlPagedStream(MysqlSource* source, std::vector<std::string> columns, MysqlScan sql,
                    std::vector<std::string> key_columns, std::vector<size_t> key_positions, bool descending,
                    std::string table)
       : source_(source), columns_(std::move(columns)), sql_(std::move(sql)), key_columns_(std::move(key_columns)),
@@ -336,27 +336,18 @@ class MysqlPagedStream : public RowStream {
   }
 
  private:
-  // (a > x) OR (a = x AND b > y) ..., with a leading a >= x the range optimizer uses on its own.
+  // After the last key read, in the expanded form MySQL's range optimizer uses (mysql_dialect.cc).
   std::string KeysetCondition() const {
     if (!has_last_key_) return "";
-    const char* after = descending_ ? " < " : " > ";
     std::vector<std::string> literals;
     for (size_t k = 0; k < key_positions_.size(); ++k)
-      literals.push_back(RawKeyLiteral(sql_.kinds[key_positions_[k]], last_key_[k], source_->escaper()));
-    std::string any;
-    for (size_t k = 0; k < key_columns_.size(); ++k) {
-      std::string term;
-      for (size_t j = 0; j < k; ++j) term += key_columns_[j] + " = " + literals[j] + " AND ";
-      term += key_columns_[k] + after + literals[k];
-      any += (k ? " OR (" : "(") + term + ")";
-    }
-    if (key_columns_.size() == 1) return any;
-    return "(" + key_columns_[0] + (descending_ ? " <= " : " >= ") + literals[0] + " AND (" + any + "))";
+      literals.push_back(RawKeyLiteral(sql_.kinds[key_positions_[k]], last_key_[k]));
+    return MysqlDialect().RowCompare(key_columns_, descending_ ? "<" : ">", literals);
   }
 
   MysqlSource* source_;
   std::vector<std::string> columns_;
-  ScanSql sql_;
+  MysqlScan sql_;
   std::vector<std::string> key_columns_;  // quoted
   std::vector<size_t> key_positions_;     // in the select list
   bool descending_;
@@ -643,7 +634,7 @@ Result<std::optional<uint64_t>> MysqlSource::EstimateRows(const std::string& tab
   std::optional<uint64_t> rows;
   try {
     std::unique_ptr<sql::Statement> statement(connection->connection->createStatement());
-    std::string literal = "'" + std::string(escaper()->escapeString(name)) + "'";
+    std::string literal = MysqlDialect().Literal(Value(name)).value();
     std::unique_ptr<sql::ResultSet> result(statement->executeQuery(
         "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = " + literal));
     if (result->next()) {
@@ -734,106 +725,51 @@ Result<std::unique_ptr<Source>> MysqlSource::OpenSnapshotReader() {
   return std::unique_ptr<Source>(std::move(reader));
 }
 
-Result<ScanSql> MysqlSource::BuildScanSql(const MysqlTable& table, const ScanRequest& request, bool with_primary_key) {
+Result<std::string> MysqlScanCatalog::TableSql(const std::string& table) {
+  S2M_ASSIGN_OR_RETURN(const MysqlTable* found, source_.Table(table));
+  return QuoteMysqlIdentifier(found->info.name);
+}
+
+Result<SqlColumn> MysqlScanCatalog::Column(const std::string& table, const std::string& column) {
+  S2M_ASSIGN_OR_RETURN(const MysqlTable* found, source_.Table(table));
+  int index = found->info.ColumnIndex(column);
+  if (index < 0)
+    return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", column, found->info.name));
+  SqlColumn sql;
+  sql.name = found->info.columns[index].name;
+  sql.nullable = found->info.columns[index].nullable;
+  return sql;
+}
+
+Result<MysqlScan> MysqlSource::BuildScan(const MysqlTable& table, const ScanRequest& request, bool with_primary_key) {
   const TableInfo& info = table.info;
-  ScanSql sql;
-  auto column_index = [&](const std::string& name) -> Result<int> {
-    int index = info.ColumnIndex(name);
-    if (index < 0)
-      return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", name, info.name));
-    return index;
-  };
-  std::vector<std::string> items;  // the select list
-  auto add_column = [&](int index) {
-    items.push_back(QuoteMysqlIdentifier(info.columns[index].name));
-    sql.kinds.push_back(table.kinds[index]);
-    sql.column_indices.push_back(index);
-  };
+  MysqlScan scan;
+  MysqlScanCatalog catalog(*this);
+  S2M_ASSIGN_OR_RETURN(scan.sql, BuildScanSql(MysqlDialect(), catalog, request));
   for (const std::string& name : request.columns) {
     if (const std::string* expression = request.ExpressionFor(name)) {
       S2M_ASSIGN_OR_RETURN(MysqlColumnKind kind, ExpressionKind(info, *expression));
-      items.push_back("(" + *expression + ") AS " + QuoteMysqlIdentifier(name));
-      sql.kinds.push_back(kind);
-      sql.column_indices.push_back(-1);  // no column of the table: never a keyset page's key
+      scan.kinds.push_back(kind);
+      scan.column_indices.push_back(-1);  // no column of the table: never a keyset page's key
       continue;
     }
-    S2M_ASSIGN_OR_RETURN(int index, column_index(name));
-    add_column(index);
+    int index = info.ColumnIndex(name);  // found: the builder resolved it
+    scan.kinds.push_back(table.kinds[index]);
+    scan.column_indices.push_back(index);
   }
-  sql.requested = items.size();
+  scan.requested = scan.kinds.size();
   if (with_primary_key) {
     for (const std::string& name : info.primary_key) {
-      S2M_ASSIGN_OR_RETURN(int index, column_index(name));
-      const std::vector<int>& read = sql.column_indices;
-      if (std::find(read.begin(), read.end(), index) == read.end()) add_column(index);
+      int index = info.ColumnIndex(name);
+      if (index < 0) return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", name, info.name));
+      const std::vector<int>& read = scan.column_indices;
+      if (std::find(read.begin(), read.end(), index) != read.end()) continue;
+      scan.sql.select_items.push_back(QuoteMysqlIdentifier(info.columns[index].name));
+      scan.kinds.push_back(table.kinds[index]);
+      scan.column_indices.push_back(index);
     }
   }
-  for (size_t i = 0; i < items.size(); ++i) sql.select_list += (i ? ", " : "") + items[i];
-  if (items.empty()) sql.select_list = "1";
-  sql.from = " FROM " + QuoteMysqlIdentifier(info.name);
-  if (!request.where.empty()) sql.conditions.push_back("(" + request.where + ")");
-  if (request.key_filter) {
-    const KeyFilter& filter = *request.key_filter;
-    std::string columns;
-    for (size_t i = 0; i < filter.columns.size(); ++i) {
-      S2M_ASSIGN_OR_RETURN(int index, column_index(filter.columns[i]));
-      columns += (i ? ", " : "") + QuoteMysqlIdentifier(info.columns[index].name);
-    }
-    const bool composite = filter.columns.size() > 1;
-    auto escape = [this](const std::string& text) { return std::string(escaper()->escapeString(text)); };
-    std::string list;
-    for (size_t k = 0; k < filter.keys.size(); ++k) {
-      if (filter.keys[k].size() != filter.columns.size())
-        return Status::Error(StatusCode::kInternal,
-                             fmt::format("table '{}': a key has {} values for {} key columns", info.name,
-                                         filter.keys[k].size(), filter.columns.size()));
-      std::string tuple;
-      for (size_t i = 0; i < filter.columns.size(); ++i) {
-        Result<std::string> literal = MysqlLiteral(filter.keys[k][i], escape);
-        if (!literal.ok())
-          return literal.status().WithContext(fmt::format("table '{}', key column '{}'", info.name, filter.columns[i]));
-        tuple += (i ? ", " : "") + literal.value();
-      }
-      list += (k ? ", " : "") + (composite ? "(" + tuple + ")" : tuple);
-    }
-    if (filter.keys.empty()) {
-      sql.conditions.push_back("FALSE");
-    } else {
-      sql.conditions.push_back((composite ? "(" + columns + ")" : columns) + " IN (" + list + ")");
-    }
-  }
-  if (request.missing_parent) {
-    const MissingParentFilter& filter = *request.missing_parent;
-    if (filter.columns.size() != filter.parent_columns.size())
-      return Status::Error(StatusCode::kInternal, fmt::format("table '{}': missing-parent filter with {} columns for "
-                                                              "{} parent columns", info.name, filter.columns.size(),
-                                                              filter.parent_columns.size()));
-    std::string table_name = QuoteMysqlIdentifier(info.name);
-    std::string match;
-    for (size_t i = 0; i < filter.columns.size(); ++i) {
-      S2M_ASSIGN_OR_RETURN(int index, column_index(filter.columns[i]));
-      std::string column = table_name + "." + QuoteMysqlIdentifier(info.columns[index].name);
-      sql.conditions.push_back(column + " IS NOT NULL");
-      match += fmt::format("{}s2m_parent.{} = {}", i ? " AND " : "", QuoteMysqlIdentifier(filter.parent_columns[i]),
-                           column);
-    }
-    // The alias keeps a self-reference (employee -> employee) unambiguous.
-    sql.conditions.push_back(fmt::format("NOT EXISTS (SELECT 1 FROM {} AS s2m_parent WHERE {})",
-                                         QuoteMysqlIdentifier(filter.parent_table), match));
-  }
-  if (request.range) {
-    const KeyRange& range = *request.range;
-    S2M_ASSIGN_OR_RETURN(int index, column_index(range.column));
-    std::string column = QuoteMysqlIdentifier(info.columns[index].name);
-    if (range.low) sql.conditions.push_back(fmt::format("{} >= {}", column, *range.low));
-    if (range.high) sql.conditions.push_back(fmt::format("{} < {}", column, *range.high));
-  }
-  for (size_t i = 0; i < request.order_by.size(); ++i) {
-    S2M_ASSIGN_OR_RETURN(int index, column_index(request.order_by[i].column));
-    sql.order_by += (i ? ", " : " ORDER BY ") + QuoteMysqlIdentifier(info.columns[index].name) +
-                    (request.order_by[i].descending ? " DESC" : "");
-  }
-  return sql;
+  return scan;
 }
 
 // A streamed text-protocol result carries no types the decoder could use before reading, so the
@@ -889,7 +825,7 @@ Result<std::unique_ptr<RowStream>> MysqlSource::Scan(const ScanRequest& request)
   const std::string& name = table->info.name;
   bool descending = false;
   if (CanPage(*table, request, &descending)) {
-    S2M_ASSIGN_OR_RETURN(ScanSql sql, BuildScanSql(*table, request, /*with_primary_key=*/true));
+    S2M_ASSIGN_OR_RETURN(MysqlScan sql, BuildScan(*table, request, /*with_primary_key=*/true));
     std::vector<std::string> key_columns;
     std::vector<size_t> key_positions;
     for (const std::string& key : table->info.primary_key) {
@@ -898,15 +834,13 @@ Result<std::unique_ptr<RowStream>> MysqlSource::Scan(const ScanRequest& request)
       key_positions.push_back(std::find(sql.column_indices.begin(), sql.column_indices.end(), index) -
                               sql.column_indices.begin());
     }
-    std::string order_by;
-    for (size_t k = 0; k < key_columns.size(); ++k)
-      order_by += (k ? ", " : " ORDER BY ") + key_columns[k] + (descending ? " DESC" : "");
-    sql.order_by = order_by;
+    sql.sql.order_by.clear();
+    for (const std::string& key : key_columns) sql.sql.order_by.push_back(key + (descending ? " DESC" : ""));
     return std::unique_ptr<RowStream>(std::make_unique<MysqlPagedStream>(
         this, request.columns, std::move(sql), std::move(key_columns), std::move(key_positions), descending, name));
   }
 
-  S2M_ASSIGN_OR_RETURN(ScanSql sql, BuildScanSql(*table, request, /*with_primary_key=*/false));
+  S2M_ASSIGN_OR_RETURN(MysqlScan sql, BuildScan(*table, request, /*with_primary_key=*/false));
   S2M_ASSIGN_OR_RETURN(PooledConnection * connection, Acquire(name));
   std::unique_ptr<sql::Statement> statement;
   std::unique_ptr<sql::ResultSet> result;

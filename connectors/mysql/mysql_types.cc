@@ -1,6 +1,8 @@
 #include "mysql/mysql_types.h"
+
 #include "common/civil_date.h"
 #include "common/json_to_bson.h"
+#include "sql/sql_dialect.h"
 
 #include <bson/bson.h>
 #include <fmt/format.h>
@@ -243,47 +245,6 @@ Value DecodeMysqlValue(MysqlColumnKind kind, std::string_view text, MysqlDecodeC
   return std::string(text);
 }
 
-Result<std::string> MysqlLiteral(const Value& value, const std::function<std::string(const std::string&)>& escape) {
-  if (IsNull(value)) return std::string("NULL");
-  if (auto* v = std::get_if<bool>(&value)) return std::string(*v ? "1" : "0");
-  if (auto* v = std::get_if<int32_t>(&value)) return std::to_string(*v);
-  if (auto* v = std::get_if<int64_t>(&value)) return std::to_string(*v);
-  if (auto* v = std::get_if<double>(&value)) {
-    if (!std::isfinite(*v)) return Status::Error(StatusCode::kDataError, "a key value is not a finite number");
-    return ShortestDecimalText(*v);
-  }
-  if (auto* v = std::get_if<Decimal>(&value)) {
-    bool plain = !v->digits.empty() && std::all_of(v->digits.begin(), v->digits.end(), [](char c) {
-      return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
-    });
-    if (plain) return v->digits;
-    return "'" + escape(v->digits) + "'";
-  }
-  if (auto* v = std::get_if<std::string>(&value)) return "'" + escape(*v) + "'";
-  if (auto* v = std::get_if<Binary>(&value)) {
-    std::string hex = "X'";
-    for (uint8_t b : v->bytes) hex += fmt::format("{:02X}", b);
-    return hex + "'";
-  }
-  if (auto* v = std::get_if<DateTime>(&value)) {
-    int64_t days = v->millis >= 0 ? v->millis / 86400000 : -((-v->millis + 86399999) / 86400000);
-    int64_t millis_of_day = v->millis - days * 86400000;
-    int64_t year;
-    unsigned month, day;
-    CivilFromDays(days, &year, &month, &day);
-    return fmt::format("'{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}'", year, month, day, millis_of_day / 3600000,
-                       millis_of_day / 60000 % 60, millis_of_day / 1000 % 60, millis_of_day % 1000);
-  }
-  return Status::Error(StatusCode::kDataError, "a JSON or SET value cannot be used as a join key");
-}
-
-std::string QuoteMysqlIdentifier(const std::string& name) {
-  std::string out = "`";
-  for (char c : name) {
-    if (c == '`') out += '`';
-    out += c;
-  }
-  return out + "`";
-}
+std::string QuoteMysqlIdentifier(const std::string& name) { return MysqlDialect().QuoteIdentifier(name); }
 
 }  // namespace sql2mongo

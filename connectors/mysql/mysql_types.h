@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -56,11 +55,6 @@ Value DecodeMysqlValue(MysqlColumnKind kind, std::string_view text, MysqlDecodeC
 // Parses MySQL's "YYYY-MM-DD[ HH:MM:SS[.ffffff]]". False for text that is not a date; true with
 // *is_zero set for zero dates and dates with a zero month or day, which have no instant.
 bool ParseMysqlDateTime(std::string_view text, DateTime* out, bool* is_zero);
-
-// A SQL literal for `value` in a key filter: numbers printed exactly, strings through `escape` (the
-// connection's mysql_real_escape_string, which knows the charset and NO_BACKSLASH_ESCAPES) in quotes,
-// bytes as X'..', dates as 'YYYY-MM-DD HH:MM:SS.fff'. kDataError for a value that cannot be a key.
-Result<std::string> MysqlLiteral(const Value& value, const std::function<std::string(const std::string&)>& escape);
 
 // `name` quoted as a MySQL identifier: backticks, with backticks inside doubled.
 std::string QuoteMysqlIdentifier(const std::string& name);

@@ -119,23 +119,6 @@ TEST(MysqlDecode, OtherIsTextWhenUtf8ElseBinary) {
   EXPECT_TRUE(std::holds_alternative<Binary>(Decode(MysqlColumnKind::kOther, std::string_view("\xff\x00", 2))));
 }
 
-TEST(MysqlLiteral, NumbersExactStringsEscapedBytesInHex) {
-  auto escape = [](const std::string& s) {
-    std::string out;
-    for (char c : s) {
-      if (c == '\'' || c == '\\') out += '\\';
-      out += c;
-    }
-    return out;
-  };
-  EXPECT_EQ(MysqlLiteral(Value(int64_t{-9223372036854775807 - 1}), escape).value(), "-9223372036854775808");
-  EXPECT_EQ(MysqlLiteral(Value(0.1), escape).value(), "0.1");
-  EXPECT_EQ(MysqlLiteral(Value(std::string("O'Brien")), escape).value(), "'O\\'Brien'");
-  EXPECT_EQ(MysqlLiteral(Value(Binary{{0x00, 0xAB}, 0}), escape).value(), "X'00AB'");
-  EXPECT_EQ(MysqlLiteral(Value(DateTime{-1}), escape).value(), "'1969-12-31 23:59:59.999'");
-  EXPECT_FALSE(MysqlLiteral(Value(RawBson{}), escape).ok());
-}
-
 TEST(MysqlIdentifier, BackticksDoubled) { EXPECT_EQ(QuoteMysqlIdentifier("a`b"), "`a``b`"); }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "common/row_count_sql.h"
+#include "sql/scan_sql.h"
 #include "postgres/postgres_connection.h"
 
 namespace sql2mongo {
@@ -237,7 +237,7 @@ Result<std::vector<RowCount>> CountPgRows(PGconn* conn, const PgTable& table, co
       return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", name, table.info.name));
     columns.push_back(QuotePgIdentifier(table.info.columns[index].name));
   }
-  S2M_ASSIGN_OR_RETURN(PgResult result, ExecPostgres(conn, RowCountSql(table.name.sql, columns, request),
+  S2M_ASSIGN_OR_RETURN(PgResult result, ExecPostgres(conn, RowCountSql(PostgresDialect(), table.name.sql, columns, request),
                                                      fmt::format("cannot count the rows of table '{}'", table.info.name)));
   std::vector<RowCount> counts;
   for (int row = 0; row < PQntuples(result.get()); ++row) {

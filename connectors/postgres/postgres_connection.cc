@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "sql/sql_dialect.h"
+
 namespace sql2mongo {
 namespace {
 
@@ -78,14 +80,7 @@ Result<std::string> QuotePgLiteral(PGconn* conn, const std::string& text) {
   return std::string(quoted.get());
 }
 
-std::string QuotePgIdentifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string QuotePgIdentifier(const std::string& name) { return PostgresDialect().QuoteIdentifier(name); }
 
 PgLease& PgLease::operator=(PgLease&& other) noexcept {
   if (this != &other) {

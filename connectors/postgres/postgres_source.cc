@@ -12,6 +12,7 @@
 #include "postgres/postgres_catalog.h"
 #include "postgres/postgres_connection.h"
 #include "postgres/postgres_types.h"
+#include "sql/scan_sql.h"
 
 namespace sql2mongo {
 namespace {
@@ -80,6 +81,24 @@ class PostgresRowStream : public RowStream {
   std::string context_;
   std::vector<PgField> fields_;
   bool done_ = false;
+};
+
+// The builder's view of the catalog. COPY takes no parameters, so key values are inlined as literals
+// cast to the key column's declared type: `col IN ('1'::integer, ...)`, or `(a, b) IN (VALUES
+// ('1'::integer, 'x'::text), ...)`, which the planner runs as a hash semi-join. That keeps every scan on
+// the binary COPY path (see postgres_binary_reader.h); the alternative, `= ANY($1)` through the extended
+// protocol, needs single-row mode and its ~2.8x client CPU.
+class PostgresSource;
+class PgScanCatalog : public ScanCatalog {
+ public:
+  PgScanCatalog(PostgresSource& source, PGconn* conn) : source_(source), conn_(conn) {}
+  Result<std::string> TableSql(const std::string& table) override;
+  Result<SqlColumn> Column(const std::string& table, const std::string& column) override;
+  Result<std::string> ExpressionCast(const std::string& table, const std::string& expression) override;
+
+ private:
+  PostgresSource& source_;
+  PGconn* conn_;  // for typing expressions
 };
 
 class PostgresSource : public Source {
@@ -241,48 +260,24 @@ class PostgresSource : public Source {
     S2M_ASSIGN_OR_RETURN(PgLease lease, pool_->Acquire());
     std::vector<PgDecoder> decoders;
     std::vector<std::string> source_columns;
-    std::string select;
     for (size_t i = 0; i < request.columns.size(); ++i) {
       if (const std::string* expression = request.ExpressionFor(request.columns[i])) {
         S2M_ASSIGN_OR_RETURN(PgColumnRead read, ExpressionRead(*table, *expression, lease.get()));
-        select += (i ? ", " : "") + ("(" + *expression + ")" + read.cast + " AS " + QuotePgIdentifier(request.columns[i]));
         decoders.push_back(read.decoder);
         source_columns.push_back(fmt::format("{}.({})", table->info.name, *expression));
         continue;
       }
       S2M_ASSIGN_OR_RETURN(int index, ColumnIndex(*table, request.columns[i]));
-      const PgColumnRead& read = table->reads[index];
-      select += (i ? ", " : "") + QuotePgIdentifier(table->info.columns[index].name) + read.cast;
-      decoders.push_back(read.decoder);
+      decoders.push_back(table->reads[index].decoder);
       source_columns.push_back(table->info.name + "." + table->info.columns[index].name);
     }
-    std::vector<std::string> conditions;
-    if (!request.where.empty()) conditions.push_back("(" + request.where + ")");
-    if (request.key_filter) {
-      S2M_ASSIGN_OR_RETURN(std::string condition, KeyCondition(*table, *request.key_filter, lease.get()));
-      conditions.push_back(std::move(condition));
-    }
-    if (request.missing_parent) {
-      S2M_ASSIGN_OR_RETURN(std::string condition, MissingParentCondition(*table, *request.missing_parent));
-      conditions.push_back(std::move(condition));
-    }
-    if (request.range) {
-      // Bounds as int8 literals: PostgreSQL compares int2/int4 with int8 within one btree operator
-      // family, so the primary key's index still serves the range, and a bound one past a smallint
-      // column's largest value (the end of the last range) does not overflow a cast to the column's type.
+    if (request.range) {  // ranges cut integer keys only
       S2M_ASSIGN_OR_RETURN(int index, IntegerColumnIndex(*table, request.range->column));
-      std::string column = QuotePgIdentifier(table->info.columns[index].name);
-      if (request.range->low) conditions.push_back(fmt::format("{} >= '{}'::int8", column, *request.range->low));
-      if (request.range->high) conditions.push_back(fmt::format("{} < '{}'::int8", column, *request.range->high));
+      (void)index;
     }
-    std::string sql = "COPY (SELECT " + select + " FROM " + table->name.sql;
-    for (size_t i = 0; i < conditions.size(); ++i) sql += (i ? " AND " : " WHERE ") + conditions[i];
-    for (size_t i = 0; i < request.order_by.size(); ++i) {
-      S2M_ASSIGN_OR_RETURN(int index, ColumnIndex(*table, request.order_by[i].column));
-      sql += (i ? ", " : " ORDER BY ") + QuotePgIdentifier(table->info.columns[index].name) +
-             (request.order_by[i].descending ? " DESC" : "");
-    }
-    sql += ") TO STDOUT (FORMAT binary)";
+    PgScanCatalog catalog(*this, lease.get());
+    S2M_ASSIGN_OR_RETURN(ScanSql scan, BuildScanSql(PostgresDialect(), catalog, request));
+    std::string sql = PostgresDialect().ScanStatement(scan.Select(PostgresDialect()));
 
     std::string context = fmt::format("source {}: reading table '{}'", DisplayName(), table->info.name);
     auto stream = std::make_unique<PostgresRowStream>(std::move(lease), request.columns, std::move(decoders),
@@ -298,6 +293,8 @@ class PostgresSource : public Source {
   }
 
  private:
+  friend class PgScanCatalog;
+
   Status LoadTableList() {
     if (table_list_) return Status::Ok();
     S2M_ASSIGN_OR_RETURN(PgLease lease, pool_->Acquire());
@@ -360,68 +357,6 @@ class PostgresSource : public Source {
     return index;
   }
 
-  // The KeyFilter as SQL: COPY takes no parameters, so keys are inlined as escaped literals
-  // (PQescapeLiteral) cast to the key column's declared type: `col IN ('1'::integer, ...)`, or
-  // `(a, b) IN (VALUES ('1'::integer, 'x'::text), ...)`, which the planner runs as a hash semi-join.
-  // That keeps every scan on the binary COPY path (see postgres_binary_reader.h); the alternative,
-  // `= ANY($1)` through the extended protocol, needs single-row mode and its ~2.8x client CPU.
-  Result<std::string> KeyCondition(const PgTable& table, const KeyFilter& filter, PGconn* conn) {
-    if (filter.keys.empty()) return std::string("false");
-    std::vector<std::string> columns, casts;
-    for (const std::string& column : filter.columns) {
-      S2M_ASSIGN_OR_RETURN(int index, ColumnIndex(table, column));
-      columns.push_back(QuotePgIdentifier(table.info.columns[index].name));
-      casts.push_back("::" + table.info.columns[index].declared_type);
-    }
-    std::string list;
-    for (size_t k = 0; k < filter.keys.size(); ++k) {
-      const std::vector<Value>& key = filter.keys[k];
-      if (key.size() != columns.size())
-        return Status::Error(StatusCode::kInternal, fmt::format("key filter on '{}': a key has {} values for {} columns",
-                                                                table.info.name, key.size(), columns.size()));
-      list += k ? ", " : "";
-      if (columns.size() > 1) list += "(";
-      for (size_t i = 0; i < key.size(); ++i) {
-        list += i ? ", " : "";
-        if (IsNull(key[i])) {
-          list += "NULL" + casts[i];
-          continue;
-        }
-        S2M_ASSIGN_OR_RETURN(std::string literal, QuotePgLiteral(conn, PgKeyText(key[i])));
-        list += literal + casts[i];
-      }
-      if (columns.size() > 1) list += ")";
-    }
-    if (columns.size() == 1) return columns[0] + " IN (" + list + ")";
-    std::string tuple;
-    for (size_t i = 0; i < columns.size(); ++i) tuple += (i ? ", " : "") + columns[i];
-    return "(" + tuple + ") IN (VALUES " + list + ")";
-  }
-
-  // Child rows whose parent row does not exist: `NOT EXISTS (SELECT 1 FROM parent AS s2m_parent ...)`.
-  // The scanned table keeps its own name (a mapping's "where" may qualify columns with it), so its
-  // columns are qualified with the full "schema"."table" and the parent gets the alias, which keeps a
-  // self-reference (employee -> employee) unambiguous.
-  Result<std::string> MissingParentCondition(const PgTable& table, const MissingParentFilter& filter) {
-    S2M_ASSIGN_OR_RETURN(const PgTable* parent, Describe(filter.parent_table));
-    if (filter.columns.size() != filter.parent_columns.size() || filter.columns.empty())
-      return Status::Error(StatusCode::kInternal, fmt::format("missing-parent filter on '{}': {} columns for {} parent columns",
-                                                              table.info.name, filter.columns.size(), filter.parent_columns.size()));
-    std::vector<std::string> conditions;
-    std::string match;
-    for (size_t i = 0; i < filter.columns.size(); ++i) {
-      S2M_ASSIGN_OR_RETURN(int child_index, ColumnIndex(table, filter.columns[i]));
-      S2M_ASSIGN_OR_RETURN(int parent_index, ColumnIndex(*parent, filter.parent_columns[i]));
-      std::string column = table.name.sql + "." + QuotePgIdentifier(table.info.columns[child_index].name);
-      conditions.push_back(column + " IS NOT NULL");
-      match += fmt::format("{}s2m_parent.{} = {}", i ? " AND " : "",
-                           QuotePgIdentifier(parent->info.columns[parent_index].name), column);
-    }
-    std::string sql;
-    for (const auto& c : conditions) sql += c + " AND ";
-    return sql + fmt::format("NOT EXISTS (SELECT 1 FROM {} AS s2m_parent WHERE {})", parent->name.sql, match);
-  }
-
   std::shared_ptr<PgConnectionPool> pool_;
   std::optional<std::vector<PgTableName>> table_list_;
   std::map<std::string, PgTable> tables_;  // by the name asked for
@@ -429,6 +364,37 @@ class PostgresSource : public Source {
   std::map<std::pair<std::string, std::string>, PgColumnRead> expression_reads_;  // by (table's SQL, expression)
   bool is_snapshot_reader_ = false;  // made by OpenSnapshotReader: ends its snapshot when destroyed
 };
+
+Result<std::string> PgScanCatalog::TableSql(const std::string& table) {
+  S2M_ASSIGN_OR_RETURN(const PgTable* described, source_.Describe(table));
+  return described->name.sql;
+}
+
+Result<SqlColumn> PgScanCatalog::Column(const std::string& table, const std::string& column) {
+  S2M_ASSIGN_OR_RETURN(const PgTable* described, source_.Describe(table));
+  S2M_ASSIGN_OR_RETURN(int index, PostgresSource::ColumnIndex(*described, column));
+  const ColumnInfo& info = described->info.columns[index];
+  const PgColumnRead& read = described->reads[index];
+  SqlColumn sql;
+  sql.name = info.name;
+  sql.nullable = info.nullable;
+  sql.read_cast = read.cast;
+  sql.literal_cast = "::" + info.declared_type;
+  // Integer bounds as int8 literals: PostgreSQL compares int2/int4 with int8 within one btree operator
+  // family, so the primary key's index still serves the range, and a bound one past a smallint
+  // column's largest value (the end of the last range) does not overflow a cast to the column's type.
+  PgValueKind kind = read.decoder.kind;
+  bool integer = (kind == PgValueKind::kInt2 || kind == PgValueKind::kInt4 || kind == PgValueKind::kInt8) &&
+                 read.cast.empty();
+  sql.bound_cast = integer ? "::int8" : sql.literal_cast;
+  return sql;
+}
+
+Result<std::string> PgScanCatalog::ExpressionCast(const std::string& table, const std::string& expression) {
+  S2M_ASSIGN_OR_RETURN(const PgTable* described, source_.Describe(table));
+  S2M_ASSIGN_OR_RETURN(PgColumnRead read, source_.ExpressionRead(*described, expression, conn_));
+  return read.cast;
+}
 
 }  // namespace
 

@@ -301,40 +301,4 @@ Result<Value> DecodePgValue(const PgDecoder& decoder, const char* data, size_t s
   return DecodeScalar(decoder.kind, data, size);
 }
 
-std::string PgKeyText(const Value& value) {
-  struct Visitor {
-    std::string operator()(const Null&) const { return ""; }
-    std::string operator()(bool v) const { return v ? "true" : "false"; }
-    std::string operator()(int32_t v) const { return std::to_string(v); }
-    std::string operator()(int64_t v) const { return std::to_string(v); }
-    std::string operator()(double v) const {
-      if (v != v) return "NaN";
-      if (v == std::numeric_limits<double>::infinity()) return "Infinity";
-      if (v == -std::numeric_limits<double>::infinity()) return "-Infinity";
-      return ShortestDecimalText(v);
-    }
-    std::string operator()(const Decimal& v) const { return v.digits; }
-    std::string operator()(const std::string& v) const { return v; }
-    std::string operator()(const Binary& v) const {
-      std::string hex;
-      for (uint8_t b : v.bytes) hex += fmt::format("{:02x}", b);
-      if (v.subtype == BSON_SUBTYPE_UUID && hex.size() == 32)
-        return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" + hex.substr(20);
-      return "\\x" + hex;
-    }
-    std::string operator()(const DateTime& v) const {
-      int64_t days = FloorDiv(v.millis, 86400000);
-      int64_t ms = v.millis - days * 86400000;
-      int64_t year;
-      unsigned month, day;
-      CivilFromDays(days, &year, &month, &day);
-      // "+00": a timestamptz key reads it as UTC, a timestamp or date key ignores it.
-      return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}+00", year, month, day, ms / 3600000,
-                         ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
-    }
-    std::string operator()(const RawBson& v) const { return RawBsonToJson(v); }
-  };
-  return std::visit(Visitor{}, value);
-}
-
 }  // namespace sql2mongo

@@ -53,8 +53,5 @@ Result<Value> DecodePgValue(const PgDecoder& decoder, const char* data, size_t s
 // "-12.50", "0.000001", "NaN", "Infinity". Exposed for tests.
 Result<std::string> PgNumericToText(const char* data, size_t size);
 
-// A key value as text PostgreSQL can read back as the column's type (the literal of a KeyFilter):
-// DateTime -> "2009-01-01 00:00:00.000+00", uuid Binary -> its canonical form, bytea -> "\x...".
-std::string PgKeyText(const Value& value);
 
 }  // namespace sql2mongo

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "common/handles.h"
-#include "common/row_count_sql.h"
+#include "sql/scan_sql.h"
 #include "sqlite/sqlite_types.h"
 
 namespace sql2mongo {
@@ -74,14 +74,7 @@ std::string QuoteIdentifier(const std::string& name) { return QuoteSqliteIdentif
 
 }  // namespace
 
-std::string QuoteSqliteIdentifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string QuoteSqliteIdentifier(const std::string& name) { return SqliteDialect().QuoteIdentifier(name); }
 
 Result<std::vector<std::string>> ListSqliteTables(sqlite3* db) {
   S2M_ASSIGN_OR_RETURN(SqliteStatement stmt,
@@ -163,7 +156,7 @@ Result<std::vector<RowCount>> CountSqliteRows(sqlite3* db, const TableInfo& tabl
     if (index < 0) return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", name, table.name));
     columns.push_back(QuoteSqliteIdentifier(table.columns[index].name));
   }
-  std::string sql = RowCountSql(QuoteSqliteIdentifier(table.name), columns, request);
+  std::string sql = RowCountSql(SqliteDialect(), QuoteSqliteIdentifier(table.name), columns, request);
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK)
     return SqliteError(db, fmt::format("cannot count the rows of table '{}'", table.name));

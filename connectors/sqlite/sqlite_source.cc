@@ -8,6 +8,7 @@
 #include <map>
 
 #include "common/handles.h"
+#include "sql/scan_sql.h"
 #include "sqlite/sqlite_catalog.h"
 #include "sqlite/sqlite_types.h"
 
@@ -73,6 +74,19 @@ class SqliteRowStream : public RowStream {
   std::string table_;
   ValueWarnings* warnings_;  // the source's, which outlives its streams
   bool done_ = false;
+};
+
+class SqliteSource;
+
+// The builder's view of the catalog: names as the table spells them, dates compared as dates.
+class SqliteScanCatalog : public ScanCatalog {
+ public:
+  explicit SqliteScanCatalog(SqliteSource& source) : source_(source) {}
+  Result<std::string> TableSql(const std::string& table) override;
+  Result<SqlColumn> Column(const std::string& table, const std::string& column) override;
+
+ private:
+  SqliteSource& source_;
 };
 
 class SqliteSource : public Source {
@@ -170,99 +184,15 @@ class SqliteSource : public Source {
   Result<std::unique_ptr<RowStream>> Scan(const ScanRequest& request) override {
     S2M_ASSIGN_OR_RETURN(TableInfo info, DescribeTable(request.table));
     std::vector<SqliteColumnType> kinds;
-    std::string sql = "SELECT ";
-    for (size_t i = 0; i < request.columns.size(); ++i) {
-      if (const std::string* expression = request.ExpressionFor(request.columns[i])) {
-        // An expression has no declared type (sqlite3_column_decltype is NULL): each value's storage
-        // class decides, as for a column declared without a type.
-        sql += (i ? ", " : "") + ("(" + *expression + ") AS " + QuoteSqliteIdentifier(request.columns[i]));
-        kinds.push_back(SqliteColumnType{});
-        continue;
-      }
-      int index = info.ColumnIndex(request.columns[i]);
-      if (index < 0)
-        return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", request.columns[i], info.name));
-      sql += (i ? ", " : "") + QuoteSqliteIdentifier(info.columns[index].name);
-      kinds.push_back(ClassifySqliteDeclaredType(info.columns[index].declared_type));
+    for (const std::string& name : request.columns) {
+      // An expression has no declared type (sqlite3_column_decltype is NULL): each value's storage
+      // class decides, as for a column declared without a type.
+      int index = request.ExpressionFor(name) ? -1 : info.ColumnIndex(name);
+      kinds.push_back(index < 0 ? SqliteColumnType{} : ClassifySqliteDeclaredType(info.columns[index].declared_type));
     }
-    sql += " FROM " + QuoteSqliteIdentifier(info.name);
-    std::vector<std::string> conditions;
-    if (!request.where.empty()) conditions.push_back("(" + request.where + ")");
-    std::vector<const Value*> parameters;
-    if (request.key_filter) {
-      const KeyFilter& filter = *request.key_filter;
-      if (filter.keys.empty()) conditions.push_back("0");
-      // A date column's keys were converted to DateTime when read, from whatever the file stores (text in
-      // several spellings, Julian day numbers): compare both sides through julianday() so the key finds
-      // its rows however they are stored.
-      std::vector<bool> is_date;
-      std::string columns;
-      for (size_t i = 0; i < filter.columns.size(); ++i) {
-        int index = info.ColumnIndex(filter.columns[i]);
-        is_date.push_back(index >= 0 &&
-                          ClassifySqliteDeclaredType(info.columns[index].declared_type).kind == SqliteColumnKind::kDate);
-        std::string column = QuoteSqliteIdentifier(filter.columns[i]);
-        columns += (i ? ", " : "") + (is_date[i] ? "julianday(" + column + ")" : column);
-      }
-      std::string placeholders;
-      for (size_t k = 0; k < filter.keys.size(); ++k) {
-        std::string tuple;
-        for (size_t i = 0; i < filter.columns.size(); ++i) {
-          tuple += std::string(i ? ", " : "") + (is_date[i] ? "julianday(?)" : "?");
-          parameters.push_back(&filter.keys[k][i]);
-        }
-        placeholders += (k ? ", " : "") + (filter.columns.size() == 1 ? tuple : "(" + tuple + ")");
-      }
-      if (!filter.keys.empty()) {
-        conditions.push_back(filter.columns.size() == 1 ? columns + " IN (" + placeholders + ")"
-                                                        : "(" + columns + ") IN (VALUES " + placeholders + ")");
-      }
-    }
-    if (request.missing_parent) {
-      const MissingParentFilter& filter = *request.missing_parent;
-      std::string table = QuoteSqliteIdentifier(info.name);
-      std::string match;
-      for (size_t i = 0; i < filter.columns.size(); ++i) {
-        std::string column = table + "." + QuoteSqliteIdentifier(filter.columns[i]);
-        std::string parent_column = "s2m_parent." + QuoteSqliteIdentifier(filter.parent_columns[i]);
-        conditions.push_back(column + " IS NOT NULL");
-        // Dates compare as dates, as the key filter compares them: '2024-01-03' and '2024-01-03 00:00:00'
-        // are the same day.
-        int index = info.ColumnIndex(filter.columns[i]);
-        bool is_date = index >= 0 &&
-                       ClassifySqliteDeclaredType(info.columns[index].declared_type).kind == SqliteColumnKind::kDate;
-        match += is_date ? fmt::format("{}julianday({}) = julianday({})", i ? " AND " : "", parent_column, column)
-                         : fmt::format("{}{} = {}", i ? " AND " : "", parent_column, column);
-      }
-      // The alias keeps a self-reference (employee -> employee) unambiguous.
-      conditions.push_back(fmt::format("NOT EXISTS (SELECT 1 FROM {} AS s2m_parent WHERE {})",
-                                       QuoteSqliteIdentifier(filter.parent_table), match));
-    }
-    Value range_low, range_high;  // kept alive until bound
-    if (request.range) {
-      const KeyRange& range = *request.range;
-      std::string column = QuoteSqliteIdentifier(range.column);
-      if (range.low) {
-        conditions.push_back(column + " >= ?");
-        range_low = Value(*range.low);
-        parameters.push_back(&range_low);
-      }
-      if (range.high) {
-        conditions.push_back(range.low ? column + " < ?" : "(" + column + " < ? OR " + column + " IS NULL)");
-        range_high = Value(*range.high);
-        parameters.push_back(&range_high);
-      }
-    }
-    for (size_t i = 0; i < conditions.size(); ++i) sql += (i ? " AND " : " WHERE ") + conditions[i];
-    for (size_t i = 0; i < request.order_by.size(); ++i) {
-      // A date column sorts by the date it holds, not by how it is spelled ('2024-01-03' < '2024-01-03
-      // 00:00:00' as text; a Julian day number before any text).
-      std::string column = QuoteSqliteIdentifier(request.order_by[i].column);
-      int index = info.ColumnIndex(request.order_by[i].column);
-      if (index >= 0 && ClassifySqliteDeclaredType(info.columns[index].declared_type).kind == SqliteColumnKind::kDate)
-        column = "julianday(" + column + ")";
-      sql += (i ? ", " : " ORDER BY ") + column + (request.order_by[i].descending ? " DESC" : "");
-    }
+    SqliteScanCatalog catalog(*this);
+    S2M_ASSIGN_OR_RETURN(ScanSql scan, BuildScanSql(SqliteDialect(), catalog, request));
+    std::string sql = scan.Select(SqliteDialect());
 
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
@@ -271,10 +201,6 @@ class SqliteSource : public Source {
                            fmt::format("cannot query table '{}': {}{}", info.name, sqlite3_errmsg(db_.get()), hint));
     }
     SqliteStatement stmt(raw);
-    for (size_t i = 0; i < parameters.size(); ++i) {
-      if (BindSqliteValue(stmt.get(), static_cast<int>(i + 1), *parameters[i]) != SQLITE_OK)
-        return Status::Error(StatusCode::kSourceError, fmt::format("binding keys for '{}': {}", info.name, sqlite3_errmsg(db_.get())));
-    }
     return std::unique_ptr<RowStream>(
         std::make_unique<SqliteRowStream>(db_.get(), std::move(stmt), request.columns, std::move(kinds), info.name,
                                           &warnings_));
@@ -319,6 +245,26 @@ class SqliteSource : public Source {
   ValueWarnings warnings_;
   bool is_snapshot_reader_ = false;  // ends its own read transaction when destroyed
 };
+
+Result<std::string> SqliteScanCatalog::TableSql(const std::string& table) {
+  S2M_ASSIGN_OR_RETURN(TableInfo info, source_.DescribeTable(table));
+  return SqliteDialect().QuoteIdentifier(info.name);
+}
+
+Result<SqlColumn> SqliteScanCatalog::Column(const std::string& table, const std::string& column) {
+  S2M_ASSIGN_OR_RETURN(TableInfo info, source_.DescribeTable(table));
+  int index = info.ColumnIndex(column);
+  if (index < 0) return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", column, info.name));
+  SqlColumn sql;
+  sql.name = info.columns[index].name;
+  sql.nullable = info.columns[index].nullable;
+  // A date column's values were converted to DateTime when read, from whatever the file stores (text in
+  // several spellings, Julian day numbers): keys, bounds and the order compare through julianday(), so a
+  // key finds its rows however they are stored, and '2024-01-03' sorts with '2024-01-03 00:00:00'.
+  if (ClassifySqliteDeclaredType(info.columns[index].declared_type).kind == SqliteColumnKind::kDate)
+    sql.compare_function = "julianday";
+  return sql;
+}
 
 }  // namespace
 

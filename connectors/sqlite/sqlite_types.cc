@@ -114,30 +114,4 @@ Value ReadSqliteValue(sqlite3_stmt* stmt, int index, const SqliteColumnType& typ
   return Null{};
 }
 
-int BindSqliteValue(sqlite3_stmt* stmt, int index, const Value& value) {
-  if (IsNull(value)) return sqlite3_bind_null(stmt, index);
-  if (auto* v = std::get_if<bool>(&value)) return sqlite3_bind_int(stmt, index, *v ? 1 : 0);
-  if (auto* v = std::get_if<int32_t>(&value)) return sqlite3_bind_int(stmt, index, *v);
-  if (auto* v = std::get_if<int64_t>(&value)) return sqlite3_bind_int64(stmt, index, *v);
-  if (auto* v = std::get_if<double>(&value)) return sqlite3_bind_double(stmt, index, *v);
-  if (auto* v = std::get_if<std::string>(&value))
-    return sqlite3_bind_text(stmt, index, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
-  if (auto* v = std::get_if<Decimal>(&value))
-    return sqlite3_bind_text(stmt, index, v->digits.data(), static_cast<int>(v->digits.size()), SQLITE_TRANSIENT);
-  if (auto* v = std::get_if<Binary>(&value))
-    return sqlite3_bind_blob(stmt, index, v->bytes.data(), static_cast<int>(v->bytes.size()), SQLITE_TRANSIENT);
-  if (auto* v = std::get_if<DateTime>(&value)) {
-    // The text form julianday() reads, to the millisecond, in UTC.
-    int64_t days = v->millis >= 0 ? v->millis / 86400000 : -((-v->millis + 86399999) / 86400000);
-    int64_t ms_of_day = v->millis - days * 86400000;
-    int64_t year;
-    unsigned month, day;
-    CivilFromDays(days, &year, &month, &day);
-    std::string text = fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}", year, month, day, ms_of_day / 3600000,
-                                   ms_of_day / 60000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
-    return sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  return sqlite3_bind_null(stmt, index);
-}
-
 }  // namespace sql2mongo

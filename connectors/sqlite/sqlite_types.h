@@ -24,8 +24,4 @@ SqliteColumnType ClassifySqliteDeclaredType(const std::string& declared_type);
 // Reads column `index` of the current row of `stmt`.
 Value ReadSqliteValue(sqlite3_stmt* stmt, int index, const SqliteColumnType& type);
 
-// Binds a Value as parameter `index` (1-based). A DateTime binds as "YYYY-MM-DD HH:MM:SS.SSS" (UTC),
-// the form julianday() reads.
-int BindSqliteValue(sqlite3_stmt* stmt, int index, const Value& value);
-
 }  // namespace sql2mongo
