@@ -503,7 +503,7 @@ TEST_F(MysqlSourceTest, KeysetPagesReadEveryRowOnceInOrder) {
 ScanRequest RangeRequest(const std::string& table, std::vector<std::string> columns, std::optional<int64_t> low,
                          std::optional<int64_t> high) {
   ScanRequest request = Request(table, std::move(columns));
-  request.range = KeyRange{"id", low, high};
+  request.range = testing::IntegerKeyRange("id", low, high);
   return request;
 }
 
@@ -654,7 +654,7 @@ TEST_F(MysqlSourceTest, TwoReadersReadDisjointRangesOfOneSnapshotAtOnce) {
   std::latch first_batches(2), committed(1);
   auto read_range = [&](Source* from, std::optional<int64_t> low, std::optional<int64_t> high, Read* out) {
     ScanRequest request = Request("par_parent", {"id", "name"});
-    request.range = KeyRange{"id", low, high};
+    request.range = testing::IntegerKeyRange("id", low, high);
     auto stream = from->Scan(request);
     bool waited = false;
     auto wait_once = [&] {

@@ -271,10 +271,6 @@ class PostgresSource : public Source {
       decoders.push_back(table->reads[index].decoder);
       source_columns.push_back(table->info.name + "." + table->info.columns[index].name);
     }
-    if (request.range) {  // ranges cut integer keys only
-      S2M_ASSIGN_OR_RETURN(int index, IntegerColumnIndex(*table, request.range->column));
-      (void)index;
-    }
     PgScanCatalog catalog(*this, lease.get());
     S2M_ASSIGN_OR_RETURN(ScanSql scan, BuildScanSql(PostgresDialect(), catalog, request));
     std::string sql = PostgresDialect().ScanStatement(scan.Select(PostgresDialect()));

@@ -78,13 +78,16 @@ struct MissingParentFilter {
   std::vector<std::string> parent_columns;
 };
 
-// Rows whose integer `column` lies in [low, high): one partition of a table read in parallel. An
-// absent bound is open, and an absent `low` also takes the rows whose column is NULL (a SQLite primary
-// key other than INTEGER PRIMARY KEY may hold NULL), so the ranges together cover every row.
+// Rows whose key `columns`, compared as one row value in this order, lie in [low, high): one work
+// unit of a table read in parallel or resumed. An empty bound is open. `low_inclusive=false` reads
+// the rows strictly after `low` (resuming after the last key written). An open `low` also takes the
+// rows with a NULL in a key column (a SQLite primary key other than INTEGER PRIMARY KEY may hold
+// NULL; NULLs sort first there), so the ranges together cover every row.
 struct KeyRange {
-  std::string column;
-  std::optional<int64_t> low;
-  std::optional<int64_t> high;
+  std::vector<std::string> columns;
+  std::vector<Value> low;
+  bool low_inclusive = true;
+  std::vector<Value> high;
 };
 
 struct ScanRequest {

@@ -428,9 +428,9 @@ std::vector<std::optional<KeyRange>> PlanRanges(const CollectionPlan& collection
   __int128 width = static_cast<__int128>(high) - low + 1;
   for (int i = 0; i < n; ++i) {
     KeyRange range;
-    range.column = column;
-    if (i > 0) range.low = static_cast<int64_t>(low + width * i / n);
-    if (i + 1 < n) range.high = static_cast<int64_t>(low + width * (i + 1) / n);
+    range.columns = {column};
+    if (i > 0) range.low = {Value(static_cast<int64_t>(low + width * i / n))};
+    if (i + 1 < n) range.high = {Value(static_cast<int64_t>(low + width * (i + 1) / n))};
     ranges.push_back(range);
   }
   return ranges;

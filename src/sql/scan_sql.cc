@@ -133,11 +133,13 @@ Result<ScanSql> BuildScanSql(const SqlDialect& dialect, ScanCatalog& catalog, co
         AddMissingParentConditions(dialect, catalog, request.table, sql.from, *request.missing_parent, &sql.conditions));
   if (request.range) {
     const KeyRange& range = *request.range;
-    S2M_ASSIGN_OR_RETURN(SqlColumn column, catalog.Column(request.table, range.column));
-    std::vector<Value> low, high;
-    if (range.low) low.push_back(Value(*range.low));
-    if (range.high) high.push_back(Value(*range.high));
-    S2M_ASSIGN_OR_RETURN(std::string condition, KeyRangeCondition(dialect, {column}, low, true, high));
+    std::vector<SqlColumn> columns;
+    for (const std::string& name : range.columns) {
+      S2M_ASSIGN_OR_RETURN(SqlColumn column, catalog.Column(request.table, name));
+      columns.push_back(std::move(column));
+    }
+    S2M_ASSIGN_OR_RETURN(std::string condition,
+                         KeyRangeCondition(dialect, columns, range.low, range.low_inclusive, range.high));
     if (!condition.empty()) sql.conditions.push_back(std::move(condition));
   }
   for (const OrderTerm& term : request.order_by) {

@@ -339,4 +339,12 @@ void ExpectRowCountsAndViews(Source& source, const std::string& table, const std
   EXPECT_NE(broken.status().message().find("no_such_column"), std::string::npos) << broken.status().message();
 }
 
+KeyRange IntegerKeyRange(const std::string& column, std::optional<int64_t> low, std::optional<int64_t> high) {
+  KeyRange range;
+  range.columns = {column};
+  if (low) range.low = {Value(*low)};
+  if (high) range.high = {Value(*high)};
+  return range;
+}
+
 }  // namespace sql2mongo::testing

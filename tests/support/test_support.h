@@ -4,6 +4,7 @@
 #include <bson/bson.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -114,5 +115,8 @@ std::string Json(const bson_t* doc);
 // (5,NULL), (6,NULL); `view` is `SELECT id, k FROM table WHERE k = 'a'`.
 inline constexpr char kRowCountTableRows[] = "(1, 'a'), (2, 'a'), (3, 'a'), (4, 'b'), (5, NULL), (6, NULL)";
 void ExpectRowCountsAndViews(Source& source, const std::string& table, const std::string& view);
+
+// A KeyRange on one integer column; an absent bound is open.
+KeyRange IntegerKeyRange(const std::string& column, std::optional<int64_t> low, std::optional<int64_t> high);
 
 }  // namespace sql2mongo::testing

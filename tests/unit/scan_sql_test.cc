@@ -145,15 +145,66 @@ TEST(ScanSql, MissingParentIsAnAntiJoinOnTheAliasedParent) {
 
 TEST(ScanSql, IntegerKeyRange) {
   ScanRequest request{"Track", {"TrackId"}};
-  request.range = KeyRange{"TrackId", 10, 20};
+  request.range = KeyRange{{"TrackId"}, {Value(10)}, true, {Value(int64_t{20})}};
   EXPECT_EQ(SelectOf(SqliteDialect(), request), "SELECT \"TrackId\" FROM \"Track\" WHERE \"TrackId\" >= 10 AND \"TrackId\" < 20");
   // int8 bounds: the index serves them whatever the key's integer width, and no bound overflows it.
   EXPECT_EQ(SelectOf(PostgresDialect(), request),
             "COPY (SELECT \"TrackId\" FROM \"public\".\"Track\" WHERE \"TrackId\" >= '10'::int8 AND "
             "\"TrackId\" < '20'::int8) TO STDOUT (FORMAT binary)");
-  request.range = KeyRange{"AlbumId", std::nullopt, 5};  // nullable: the range open below takes the NULLs
+  request.range = KeyRange{{"AlbumId"}, {}, true, {Value(5)}};  // nullable: the range open below takes the NULLs
   EXPECT_EQ(SelectOf(MysqlDialect(), request),
             "SELECT `TrackId` FROM `Track` WHERE (`AlbumId` < 5 OR `AlbumId` IS NULL)");
+  request.range = KeyRange{{"AlbumId"}, {Value(5)}, true, {}};  // ... and no range with a low bound does
+  EXPECT_EQ(SelectOf(MysqlDialect(), request),
+            "SELECT `TrackId` FROM `Track` WHERE `AlbumId` IS NOT NULL AND `AlbumId` >= 5");
+  request.range = KeyRange{{"TrackId"}, {}, true, {}};
+  EXPECT_EQ(SelectOf(MysqlDialect(), request), "SELECT `TrackId` FROM `Track`");
+}
+
+TEST(ScanSql, CompositeKeyRangeAsOneRowValue) {
+  ScanRequest request{"PlaylistTrack", {"TrackId"}};
+  request.range = KeyRange{{"PlaylistId", "TrackId"}, {Value(1), Value(20)}, true, {Value(8), Value(5)}};
+  EXPECT_EQ(SelectOf(SqliteDialect(), request),
+            "SELECT \"TrackId\" FROM \"PlaylistTrack\" WHERE (\"PlaylistId\", \"TrackId\") >= (1, 20) AND "
+            "(\"PlaylistId\", \"TrackId\") < (8, 5)");
+  EXPECT_EQ(SelectOf(PostgresDialect(), request),
+            "COPY (SELECT \"TrackId\" FROM \"public\".\"PlaylistTrack\" WHERE (\"PlaylistId\", \"TrackId\") >= "
+            "('1'::int8, '20'::int8) AND (\"PlaylistId\", \"TrackId\") < ('8'::int8, '5'::int8)) TO STDOUT (FORMAT binary)");
+  // MySQL: the expanded form its range optimizer turns into an index range.
+  EXPECT_EQ(SelectOf(MysqlDialect(), request),
+            "SELECT `TrackId` FROM `PlaylistTrack` WHERE (`PlaylistId` >= 1 AND ((`PlaylistId` > 1) OR "
+            "(`PlaylistId` = 1 AND `TrackId` >= 20))) AND (`PlaylistId` <= 8 AND ((`PlaylistId` < 8) OR "
+            "(`PlaylistId` = 8 AND `TrackId` < 5)))");
+}
+
+TEST(ScanSql, ResumingStrictlyAfterAKey) {
+  ScanRequest request{"PlaylistTrack", {"TrackId"}};
+  request.range = KeyRange{{"PlaylistId", "TrackId"}, {Value(3), Value(7)}, false, {}};
+  EXPECT_EQ(SelectOf(SqliteDialect(), request),
+            "SELECT \"TrackId\" FROM \"PlaylistTrack\" WHERE (\"PlaylistId\", \"TrackId\") > (3, 7)");
+  EXPECT_EQ(SelectOf(MysqlDialect(), request),
+            "SELECT `TrackId` FROM `PlaylistTrack` WHERE (`PlaylistId` >= 3 AND ((`PlaylistId` > 3) OR "
+            "(`PlaylistId` = 3 AND `TrackId` > 7)))");
+}
+
+TEST(ScanSql, TextAndDateKeyRangesWithNullableColumns) {
+  ScanRequest request{"Track", {"TrackId"}};
+  request.range = KeyRange{{"Name", "Added"}, {}, true, {Value(std::string("M")), Value(DateTime{0})}};
+  // SQLite compares dates as dates; a NULL date belongs to the range open below.
+  EXPECT_EQ(SelectOf(SqliteDialect(), request),
+            "SELECT \"TrackId\" FROM \"Track\" WHERE ((\"Name\", julianday(\"Added\")) < "
+            "('M', julianday('1970-01-01 00:00:00.000')) OR julianday(\"Added\") IS NULL)");
+  request.range = KeyRange{{"Name", "Added"}, {Value(std::string("M"))}, true, {}};  // a bound on the leading column
+  EXPECT_EQ(SelectOf(PostgresDialect(), request),
+            "COPY (SELECT \"TrackId\" FROM \"public\".\"Track\" WHERE \"Added\" IS NOT NULL AND "
+            "\"Name\" >= 'M'::text) TO STDOUT (FORMAT binary)");
+}
+
+TEST(ScanSql, KeyRangeBoundWiderThanItsColumnsIsAnInternalError) {
+  ChinookLikeCatalog catalog(SqliteDialect());
+  ScanRequest request{"Album", {"AlbumId"}};
+  request.range = KeyRange{{"AlbumId"}, {Value(1), Value(2)}, true, {}};
+  EXPECT_EQ(BuildScanSql(SqliteDialect(), catalog, request).status().code(), StatusCode::kInternal);
 }
 
 TEST(ScanSql, AnUnknownColumnIsNotFound) {

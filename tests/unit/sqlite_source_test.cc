@@ -193,13 +193,13 @@ TEST(SqliteSource, KeyRangesAndSnapshotReadersForParallelReads) {
   auto reader = source->OpenSnapshotReader();
   ASSERT_TRUE(reader.ok()) << reader.status().message();
   ScanRequest low{"t", {"id"}};
-  low.range = KeyRange{"id", std::nullopt, 10};
+  low.range = testing::IntegerKeyRange("id", std::nullopt, 10);
   ScanRequest high{"t", {"id"}};
-  high.range = KeyRange{"id", 10, std::nullopt};
+  high.range = testing::IntegerKeyRange("id", 10, std::nullopt);
   EXPECT_EQ(ReadAll(*source, low).rows(), 15u);      // -5 .. 9
   EXPECT_EQ(ReadAll(**reader, high).rows(), 85u);    // 10 .. 94, through the second reader
   ScanRequest middle{"t", {"id"}};
-  middle.range = KeyRange{"id", 0, 3};
+  middle.range = testing::IntegerKeyRange("id", 0, 3);
   EXPECT_EQ(ReadAll(**reader, middle).rows(), 3u);
   reader->reset();
   EXPECT_TRUE(source->EndSnapshot().ok());
