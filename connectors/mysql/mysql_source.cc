@@ -47,6 +47,7 @@
 
 #include "mysql/mysql_catalog.h"
 #include "mysql/mysql_connection.h"
+#include "sql/key_split_points.h"
 #include "sql/scan_sql.h"
 
 namespace sql2mongo {
@@ -167,6 +168,8 @@ class MysqlSource : public Source {
   Result<std::optional<std::pair<int64_t, int64_t>>> IntegerKeyBounds(const std::string& table,
                                                                        const std::string& column) override;
   Result<std::optional<uint64_t>> EstimateRows(const std::string& table) override;
+  Result<std::vector<std::vector<Value>>> KeySplitPoints(const std::string& table, const std::vector<std::string>& columns,
+                                                         size_t parts, const std::string& where) override;
   Result<std::unique_ptr<Source>> OpenSnapshotReader() override;
   std::vector<ValueWarning> TakeWarnings() override { return tally_->warnings.Take(); }
   ValueWarnings& warnings() { return tally_->warnings; }
@@ -697,6 +700,45 @@ Result<std::optional<std::pair<int64_t, int64_t>>> MysqlSource::IntegerKeyBounds
     return Status::Error(StatusCode::kUnsupported, fmt::format("'{}.{}' holds keys outside the signed 64-bit range "
                                                                "({} .. {})", info.name, name, *low, *high));
   return std::optional<std::pair<int64_t, int64_t>>(std::make_pair(min, max));
+}
+
+// On a snapshot connection when a snapshot is open, so the keys are the snapshot's; a few rows, buffered.
+Result<std::vector<std::vector<Value>>> MysqlSource::KeySplitPoints(const std::string& table,
+                                                                   const std::vector<std::string>& columns, size_t parts,
+                                                                   const std::string& where) {
+  S2M_ASSIGN_OR_RETURN(const MysqlTable* found, Table(table));
+  const TableInfo& info = found->info;
+  auto query = [&](const std::string& sql, const std::vector<std::string>& names) -> Result<std::vector<std::vector<Value>>> {
+    std::vector<MysqlColumnKind> kinds;
+    for (const std::string& name : names) {
+      int index = info.ColumnIndex(name);
+      if (index < 0) return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'", name, info.name));
+      kinds.push_back(found->kinds[index]);
+    }
+    S2M_ASSIGN_OR_RETURN(PooledConnection * connection, Acquire(info.name));
+    std::vector<std::vector<Value>> rows;
+    MysqlDecodeCounts counts;
+    try {
+      std::unique_ptr<sql::Statement> statement(connection->connection->createStatement());
+      std::unique_ptr<sql::ResultSet> result(statement->executeQuery(sql));
+      while (result->next()) {
+        std::vector<Value> row;
+        for (size_t i = 0; i < kinds.size(); ++i) {
+          std::string text = result->getString(static_cast<uint32_t>(i + 1));
+          row.push_back(result->wasNull() ? Value(Null{}) : DecodeMysqlValue(kinds[i], text, &counts));
+        }
+        rows.push_back(std::move(row));
+      }
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() >= 2000 && e.getErrorCode() < 3000) connection->broken = true;
+      Release(connection);
+      return MysqlErrorStatus(e, fmt::format("source {}: key split points of '{}'", DisplayName(), info.name));
+    }
+    Release(connection);
+    return rows;
+  };
+  MysqlScanCatalog catalog(*this);
+  return FindKeySplitPoints(MysqlDialect(), catalog, *this, table, columns, parts, where, query);
 }
 
 Result<std::unique_ptr<Source>> MysqlSource::OpenSnapshotReader() {

@@ -556,6 +556,37 @@ TEST_F(MysqlSourceTest, KeyRangesCoverTheTableOnce) {
   EXPECT_EQ(even.rows(), 151u);  // ids in [100, 1001) are 1 mod 3; the even ones are 100, 106, ..., 1000
 }
 
+void CreateSplitTables(Admin& admin) {
+  admin.Run("USE " + ScratchDatabase());
+  admin.Run("DROP TABLE IF EXISTS pair, word, num");
+  // A composite (int, text) key, a text key in the column's collation (utf8mb4, case-insensitive), an int key.
+  admin.Run("CREATE TABLE pair (a INT, b VARCHAR(20), PRIMARY KEY (a, b))");
+  admin.Run("INSERT INTO pair SELECT seq % 9, CONCAT(IF(seq % 2 = 0, 'x', 'Y'), seq) FROM seq_1_to_2000");
+  admin.Run("CREATE TABLE word (w VARCHAR(20) PRIMARY KEY)");
+  admin.Run("INSERT INTO word SELECT CONCAT(ELT(1 + seq % 3, 'b', 'C', 'a'), seq, IF(seq % 7 = 0, '\\\\', '')) FROM seq_1_to_1500");
+  admin.Run("CREATE TABLE num (id INT PRIMARY KEY)");
+  admin.Run("INSERT INTO num SELECT CAST(seq AS SIGNED) * 3 - 300 FROM seq_1_to_1000");
+}
+
+TEST_F(MysqlSourceTest, KeySplitPointsCutCompositeTextAndIntegerKeys) {
+  Admin admin;
+  CreateSplitTables(admin);
+  for (const std::string query : {"", "?snapshot=single"}) {  // streamed, and in keyset pages
+    SCOPED_TRACE(query);
+    auto source = OpenScratch(query);
+    ASSERT_TRUE(source);
+    ASSERT_TRUE(source->BeginSnapshot().ok());
+    testing::ExpectKeyRangesFromSplitPointsCoverTheTable(*source, "pair", {"a", "b"}, 4);
+    // Some words end in a backslash: the bounds' literals must read back whatever the sql_mode.
+    testing::ExpectKeyRangesFromSplitPointsCoverTheTable(*source, "word", {"w"}, 3);
+    testing::ExpectKeyRangesFromSplitPointsCoverTheTable(*source, "num", {"id"}, 3);
+    auto points = source->KeySplitPoints("num", {"id"}, 2, "");
+    ASSERT_TRUE(points.ok() && points->size() == 1) << points.status().message();
+    EXPECT_EQ((*points)[0][0], Value(int32_t{1202}));  // -297 + (2700 - -297 + 1) / 2
+    ASSERT_TRUE(source->EndSnapshot().ok());
+  }
+}
+
 TEST_F(MysqlSourceTest, KeyRangesCoverTheTableOnceInKeysetPages) {
   Admin admin;
   CreateRangedTable(admin, "ranged_paged");

@@ -12,6 +12,7 @@
 #include "postgres/postgres_catalog.h"
 #include "postgres/postgres_connection.h"
 #include "postgres/postgres_types.h"
+#include "sql/key_split_points.h"
 #include "sql/scan_sql.h"
 
 namespace sql2mongo {
@@ -160,6 +161,40 @@ class PostgresSource : public Source {
         return Status::Error(StatusCode::kSourceError, fmt::format("{}: unexpected value '{}'", what, text));
     }
     return std::optional<std::pair<int64_t, int64_t>>(std::make_pair(low, high));
+  }
+
+  // Read through binary COPY like a scan, so each key comes back as Scan decodes its column.
+  Result<std::vector<std::vector<Value>>> KeySplitPoints(const std::string& table, const std::vector<std::string>& columns,
+                                                         size_t parts, const std::string& where) override {
+    S2M_ASSIGN_OR_RETURN(const PgTable* described, Describe(table));
+    auto query = [&](const std::string& sql, const std::vector<std::string>& names) -> Result<std::vector<std::vector<Value>>> {
+      std::vector<PgDecoder> decoders;
+      std::vector<std::string> source_columns;
+      for (const std::string& name : names) {
+        S2M_ASSIGN_OR_RETURN(int index, ColumnIndex(*described, name));
+        decoders.push_back(described->reads[index].decoder);
+        source_columns.push_back(described->info.name + "." + described->info.columns[index].name);
+      }
+      S2M_ASSIGN_OR_RETURN(PgLease lease, pool_->Acquire());
+      std::string context = fmt::format("source {}: key split points of '{}'", DisplayName(), described->info.name);
+      PostgresRowStream stream(std::move(lease), names, std::move(decoders), std::move(source_columns), context);
+      Status started = stream.Start(PostgresDialect().ScanStatement(sql));
+      if (!started.ok()) return started.WithContext(context);
+      std::vector<std::vector<Value>> rows;
+      RowBatch batch;
+      while (true) {
+        S2M_ASSIGN_OR_RETURN(bool more, stream.Next(&batch, 1024));
+        if (!more) break;
+        for (size_t r = 0; r < batch.rows(); ++r) {
+          std::vector<Value> row;
+          for (size_t c = 0; c < names.size(); ++c) row.push_back(batch.at(r, c));
+          rows.push_back(std::move(row));
+        }
+      }
+      return rows;
+    };
+    PgScanCatalog catalog(*this, nullptr);  // no expressions here
+    return FindKeySplitPoints(PostgresDialect(), catalog, *this, table, columns, parts, where, query);
   }
 
   // The planner's statistics (pg_class.reltuples, summed over the leaves of a partitioned table). A table

@@ -421,6 +421,38 @@ TEST_F(PostgresScratch, KeyRangesCoverATableExactlyOnce) {
   EXPECT_EQ(IdsInRange(*source, table, 6, 7), std::vector<int64_t>{6});
 }
 
+TEST_F(PostgresScratch, KeySplitPointsCutCompositeTextAndIntegerKeys) {
+  // Text in the database's collation (mixed case: not byte order), a composite (int, text) key, an int4 key.
+  Exec(admin_.get(), "CREATE TABLE " + schema_ + ".pair (a int, b text, PRIMARY KEY (a, b));"
+                     "INSERT INTO " + schema_ + ".pair SELECT g % 9, CASE g % 2 WHEN 0 THEN 'x' ELSE 'X' END || g "
+                     "FROM generate_series(1, 2000) g;"
+                     "CREATE TABLE " + schema_ + ".word (w text PRIMARY KEY);"
+                     "INSERT INTO " + schema_ + ".word SELECT CASE g % 3 WHEN 0 THEN 'b' WHEN 1 THEN 'B' ELSE 'a' END || g "
+                     "FROM generate_series(1, 1500) g;"
+                     "CREATE TABLE " + schema_ + ".num (id int4 PRIMARY KEY);"
+                     "INSERT INTO " + schema_ + ".num SELECT g * 3 FROM generate_series(-100, 900) g");
+  auto source = OpenPostgres(scratch_uri_);
+  ASSERT_TRUE(source);
+  testing::ExpectKeyRangesFromSplitPointsCoverTheTable(*source, schema_ + ".pair", {"a", "b"}, 4);
+  testing::ExpectKeyRangesFromSplitPointsCoverTheTable(*source, schema_ + ".word", {"w"}, 3);
+  testing::ExpectKeyRangesFromSplitPointsCoverTheTable(*source, schema_ + ".num", {"id"}, 3);
+  // Typed as the columns decode: int4, text.
+  auto points = source->KeySplitPoints(schema_ + ".num", {"id"}, 2, "");
+  ASSERT_TRUE(points.ok() && points->size() == 1) << points.status().message();
+  EXPECT_EQ((*points)[0][0], Value(int32_t{1200}));
+  points = source->KeySplitPoints(schema_ + ".pair", {"a", "b"}, 2, "");
+  ASSERT_TRUE(points.ok() && points->size() == 1) << points.status().message();
+  EXPECT_TRUE(std::holds_alternative<int32_t>((*points)[0][0]));
+  EXPECT_TRUE(std::holds_alternative<std::string>((*points)[0][1]));
+  // Inside the snapshot, like the scans.
+  ASSERT_TRUE(source->BeginSnapshot().ok());
+  Exec(admin_.get(), "DELETE FROM " + schema_ + ".word");
+  points = source->KeySplitPoints(schema_ + ".word", {"w"}, 3, "");
+  ASSERT_TRUE(points.ok()) << points.status().message();
+  EXPECT_EQ(points->size(), 2u);
+  ASSERT_TRUE(source->EndSnapshot().ok());
+}
+
 TEST_F(PostgresScratch, KeyRangeOnASmallintKeyMayEndPastItsLargestValue) {
   Exec(admin_.get(), "CREATE TABLE " + schema_ + ".small (id int2 PRIMARY KEY);"
                      "INSERT INTO " + schema_ + ".small VALUES (-32768), (1), (32767)");

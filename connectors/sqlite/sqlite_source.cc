@@ -8,6 +8,7 @@
 #include <map>
 
 #include "common/handles.h"
+#include "sql/key_split_points.h"
 #include "sql/scan_sql.h"
 #include "sqlite/sqlite_catalog.h"
 #include "sqlite/sqlite_types.h"
@@ -143,6 +144,36 @@ class SqliteSource : public Source {
       return Status::Error(StatusCode::kUnsupported, fmt::format("'{}.{}' holds non-integer keys", info.name, column));
     return std::optional<std::pair<int64_t, int64_t>>(
         std::make_pair(sqlite3_column_int64(stmt.get(), 0), sqlite3_column_int64(stmt.get(), 1)));
+  }
+
+  // The keys come back as Scan decodes them (a date column's as DateTime), so they compare in a KeyRange
+  // as they did here (through julianday()).
+  Result<std::vector<std::vector<Value>>> KeySplitPoints(const std::string& table, const std::vector<std::string>& columns,
+                                                         size_t parts, const std::string& where) override {
+    S2M_ASSIGN_OR_RETURN(TableInfo info, DescribeTable(table));
+    SqliteScanCatalog catalog(*this);
+    auto query = [&](const std::string& sql, const std::vector<std::string>& names) -> Result<std::vector<std::vector<Value>>> {
+      std::vector<SqliteColumnType> kinds;
+      for (const std::string& name : names) {
+        int index = info.ColumnIndex(name);
+        kinds.push_back(index < 0 ? SqliteColumnType{} : ClassifySqliteDeclaredType(info.columns[index].declared_type));
+      }
+      sqlite3_stmt* raw = nullptr;
+      if (sqlite3_prepare_v2(db_.get(), sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK)
+        return Status::Error(StatusCode::kSourceError, fmt::format("key split points of '{}': {}", info.name, sqlite3_errmsg(db_.get())));
+      SqliteStatement stmt(raw);
+      std::vector<std::vector<Value>> rows;
+      int rc;
+      while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+        std::vector<Value> row;
+        for (size_t i = 0; i < kinds.size(); ++i) row.push_back(ReadSqliteValue(stmt.get(), static_cast<int>(i), kinds[i]));
+        rows.push_back(std::move(row));
+      }
+      if (rc != SQLITE_DONE)
+        return Status::Error(StatusCode::kSourceError, fmt::format("key split points of '{}': {}", info.name, sqlite3_errmsg(db_.get())));
+      return rows;
+    };
+    return FindKeySplitPoints(SqliteDialect(), catalog, *this, table, columns, parts, where, query);
   }
 
   // ANALYZE's row count (the first number of sqlite_stat1.stat) when there is one, else a count: SQLite

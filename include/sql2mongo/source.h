@@ -163,6 +163,12 @@ class Source {
                                                                                const std::string& column) {
     return Status::Error(StatusCode::kUnsupported, "key bounds are not supported by " + DisplayName());
   }
+  // Up to parts-1 keys of `table` (its rows that satisfy `where`), in `columns` order, that cut it into
+  // `parts` ranges of about equal row counts: the bounds of work units. Empty when the table is too small.
+  virtual Result<std::vector<std::vector<Value>>> KeySplitPoints(const std::string& table,
+      const std::vector<std::string>& columns, size_t parts, const std::string& where) {
+    return Status::Error(StatusCode::kUnsupported, "key split points are not supported by " + DisplayName());
+  }
   // Roughly how many rows `table` holds, from the catalog's statistics where it keeps them (cheap, may be
   // stale) or a count where counting is cheap; nullopt when the source cannot tell. For progress totals
   // and plan estimates only: never for correctness.

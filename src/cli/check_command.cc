@@ -395,13 +395,12 @@ class Checker {
   void DescribePlan() {
     for (const CollectionPlan& collection : job_.plan.collections) {
       Result<TableInfo> info = job_.source->DescribeTable(collection.table.table);
-      bool ranges = info.ok() && collection.id.kind == IdPlan::Kind::kColumn &&
-                    info->primary_key ==
-                        std::vector<std::string>{collection.table.read_columns[collection.id.parts[0].second]};
+      // As PlanRanges cuts it (run_pipeline.cc): any primary key, at the source's KeySplitPoints.
+      bool ranges = info.ok() && !info->primary_key.empty();
       std::string partition =
-          ranges ? fmt::format("read as {} key ranges over its primary key {} at once (--threads), in one snapshot",
-                               job_.readers, info->primary_key[0])
-                 : "read by one reader (the _id is not a single integer primary key)";
+          ranges ? fmt::format("read as up to {} key ranges over its primary key {} at once (--threads), in one snapshot",
+                               job_.readers, fmt::join(info->primary_key, ", "))
+                 : "read by one reader (the table has no primary key)";
       Info(collection.name, fmt::format("plan: table {} ({} columns), {}{}", collection.table.table,
                                         collection.table.read_columns.size(), partition,
                                         collection.table.where.empty() ? "" : ", where " + collection.table.where));

@@ -406,32 +406,34 @@ class SnapshotReaders {
   std::vector<std::unique_ptr<Source>> readers_;
 };
 
-// A collection's root table as key ranges over its integer primary key, one per reader (the source and
-// its snapshot readers). One open range when the key is not a single integer primary key, the table is
-// too small, or there is only one reader.
+// A collection's root table as key ranges over its primary key (any types, any number of columns), one
+// per reader (the source and its snapshot readers), cut at the source's KeySplitPoints. One open range
+// when the table has no primary key, is too small, or there is only one reader.
 std::vector<std::optional<KeyRange>> PlanRanges(const CollectionPlan& collection, Source& source,
                                                 SnapshotReaders& readers, int partitions) {
   std::vector<std::optional<KeyRange>> ranges{std::nullopt};
-  if (partitions <= 1 || collection.id.kind != IdPlan::Kind::kColumn) return ranges;
-  const std::string& column = collection.table.read_columns[collection.id.parts[0].second];
+  if (partitions <= 1) return ranges;
   Result<TableInfo> table = source.DescribeTable(collection.table.table);
-  // A primary key: unique, and where a source lets it be NULL the first (low-open) range takes those rows.
-  if (!table.ok() || table->primary_key != std::vector<std::string>{column}) return ranges;
-  auto bounds = source.IntegerKeyBounds(collection.table.table, column);
-  if (!bounds.ok() || !bounds.value()) return ranges;
-  if (static_cast<__int128>(bounds.value()->second) - bounds.value()->first < partitions) return ranges;
-  int n = 1 + static_cast<int>(readers.Get().size());
+  if (!table.ok() || table->primary_key.empty()) return ranges;
+  const std::vector<std::string>& key = table->primary_key;
+  auto points = source.KeySplitPoints(collection.table.table, key, static_cast<size_t>(partitions), collection.table.where);
+  if (!points.ok()) spdlog::debug("table {}: read by one reader: {}", collection.table.table, points.status().message());
+  if (!points.ok() || points->empty()) return ranges;
+  size_t n = 1 + readers.Get().size();
   if (n <= 1) return ranges;
-  auto [low, high] = *bounds.value();
+  if (n < points->size() + 1) {  // fewer readers than asked for: cut again
+    points = source.KeySplitPoints(collection.table.table, key, n, collection.table.where);
+    if (!points.ok() || points->empty()) return ranges;
+  }
   ranges.clear();
-  // Equal widths of the key space; the first and last ranges are open so no row falls outside.
-  __int128 width = static_cast<__int128>(high) - low + 1;
-  for (int i = 0; i < n; ++i) {
+  // The first range is open below (it also takes rows with a NULL key) and the last open above, so no
+  // row falls outside.
+  for (size_t i = 0; i <= points->size(); ++i) {
     KeyRange range;
-    range.columns = {column};
-    if (i > 0) range.low = {Value(static_cast<int64_t>(low + width * i / n))};
-    if (i + 1 < n) range.high = {Value(static_cast<int64_t>(low + width * (i + 1) / n))};
-    ranges.push_back(range);
+    range.columns = key;
+    if (i > 0) range.low = (*points)[i - 1];
+    if (i < points->size()) range.high = (*points)[i];
+    ranges.push_back(std::move(range));
   }
   return ranges;
 }

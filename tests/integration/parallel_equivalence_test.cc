@@ -37,6 +37,31 @@ constexpr char kMapping[] = R"({"collections": {"customers": {"from": "customer"
     "purchases": {"from": "purchase", "as": "array", "order_by": ["placed DESC"],
       "embed": {"lines": {"from": "line", "as": "array", "order_by": ["pos", "sku DESC"], "fields": {"pos": "pos", "sku": "sku"}}}}}}}})";
 
+// Root tables keyed by a composite (text, integer) and by a text primary key: cut into ranges at
+// KeySplitPoints, like integer keys. Codes of mixed case and length, so text order is not length order.
+constexpr char kSchool[] = R"(
+  CREATE TABLE enrolment (course TEXT, student INTEGER, grade TEXT, PRIMARY KEY (course, student));
+  CREATE TABLE note (id INTEGER PRIMARY KEY, course TEXT, student INTEGER, pos INTEGER, body TEXT,
+                     FOREIGN KEY (course, student) REFERENCES enrolment (course, student));
+  CREATE TABLE country (code TEXT PRIMARY KEY, name TEXT);
+  CREATE TABLE city (id INTEGER PRIMARY KEY, country_code TEXT REFERENCES country (code), name TEXT);
+  WITH RECURSIVE n(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM n WHERE x < 2999)
+    INSERT INTO enrolment SELECT CASE x % 3 WHEN 0 THEN 'math' WHEN 1 THEN 'Art' ELSE 'history' END || (x % 20),
+                                 x / 20, char(65 + x % 5) FROM n;
+  WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5000)
+    INSERT INTO note SELECT x, e.course, e.student, x % 3, 'note ' || x
+      FROM n JOIN (SELECT course, student, row_number() OVER (ORDER BY student, course) AS r FROM enrolment) e
+        ON e.r = 1 + (x * 7) % 2500;
+  WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 1500)
+    INSERT INTO country SELECT CASE x % 4 WHEN 0 THEN 'z' WHEN 1 THEN 'A' WHEN 2 THEN 'mm' ELSE 'Q' END || x, 'country ' || x FROM n;
+  WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 4000)
+    INSERT INTO city SELECT x, (SELECT code FROM country WHERE rowid = 1 + (x * 11) % 1500), 'city ' || x FROM n WHERE x % 5 <> 0;
+)";
+
+constexpr char kSchoolMapping[] = R"({"collections": {
+  "enrolments": {"from": "enrolment", "embed": {"notes": {"from": "note", "as": "array", "order_by": ["pos", "body"]}}},
+  "countries": {"from": "country", "embed": {"cities": {"from": "city", "as": "array", "order_by": ["name"]}}}}})";
+
 std::map<std::string, BsonPtr> ReadDump(const std::string& path) {
   std::map<std::string, BsonPtr> docs;
   bson_error_t error;
@@ -47,7 +72,16 @@ std::map<std::string, BsonPtr> ReadDump(const std::string& path) {
   while ((doc = bson_reader_read(reader, nullptr))) {
     bson_iter_t id;
     bson_iter_init_find(&id, doc, "_id");
-    docs.emplace(std::to_string(bson_iter_as_int64(&id)), BsonPtr(bson_copy(doc)));
+    std::string key;
+    if (BSON_ITER_HOLDS_INT(&id)) {
+      key = std::to_string(bson_iter_as_int64(&id));
+    } else {  // a text or composite _id: its Extended JSON
+      bson_t wrapper = BSON_INITIALIZER;
+      bson_append_iter(&wrapper, "_id", 3, &id);
+      key = Json(&wrapper);
+      bson_destroy(&wrapper);
+    }
+    docs.emplace(key, BsonPtr(bson_copy(doc)));
   }
   bson_reader_destroy(reader);
   return docs;
@@ -59,14 +93,15 @@ struct EqRun {
   int reject_lines = 0;
 };
 
-EqRun RunWith(const std::string& db, const std::string& tag, const std::string& options) {
+EqRun RunWith(const std::string& db, const std::string& tag, const std::string& options,
+              const std::string& mapping = kMapping, const std::string& collection = "customers") {
   std::string dir = WriteTempFile("eq-" + tag, "");
   std::filesystem::remove(dir);
   std::string rejects = WriteTempFile("eq-" + tag + ".rejects.jsonl", "");
   EqRun run;
-  run.result = RunCli("run " + ShellQuote(WriteTempFile("eq.json", kMapping)) + " --source " + ShellQuote("sqlite:" + db) +
+  run.result = RunCli("run " + ShellQuote(WriteTempFile("eq-" + tag + ".json", mapping)) + " --source " + ShellQuote("sqlite:" + db) +
                       " --target " + ShellQuote("dump:" + dir) + " --rejects " + ShellQuote(rejects) + " " + options);
-  run.docs = ReadDump(dir + "/sql2mongo/customers.bson");
+  run.docs = ReadDump(dir + "/sql2mongo/" + collection + ".bson");
   std::ifstream in(rejects);
   for (std::string line; std::getline(in, line);) ++run.reject_lines;
   return run;
@@ -87,6 +122,29 @@ TEST(ParallelEquivalence, SameDocumentsWhateverThreadsBatchesAndWriters) {
   for (const auto& [id, doc] : one.docs) {
     ASSERT_TRUE(many.docs.count(id)) << id;
     EXPECT_TRUE(bson_equal(doc.get(), many.docs[id].get())) << id << "\n" << Json(doc.get()) << "\n" << Json(many.docs[id].get());
+  }
+}
+
+void ExpectSameDocuments(const EqRun& one, EqRun& many, size_t count) {
+  ASSERT_EQ(one.docs.size(), count);
+  ASSERT_EQ(many.docs.size(), count);
+  for (const auto& [id, doc] : one.docs) {
+    ASSERT_TRUE(many.docs.count(id)) << id;
+    EXPECT_TRUE(bson_equal(doc.get(), many.docs[id].get())) << id << "\n" << Json(doc.get()) << "\n" << Json(many.docs[id].get());
+  }
+}
+
+TEST(ParallelEquivalence, CompositeAndTextKeysAreReadAsKeyRangesWithTheSameDocuments) {
+  std::string db = MakeSqliteDatabase("school.db", kSchool);
+  for (const std::string collection : {"enrolments", "countries"}) {
+    SCOPED_TRACE(collection);
+    EqRun one = RunWith(db, collection + "-one", "--threads 1 --writers 1 --batch-size 5000", kSchoolMapping, collection);
+    EqRun many = RunWith(db, collection + "-many", "--threads 3 --writers 3 --batch-size 13", kSchoolMapping, collection);
+    EXPECT_EQ(one.result.exit_code, 0) << one.result.output;
+    EXPECT_EQ(many.result.exit_code, 0) << many.result.output;
+    std::string table = collection == "enrolments" ? "enrolment" : "country";
+    EXPECT_NE(many.result.output.find("reading table " + table + " as 3 key ranges"), std::string::npos) << many.result.output;
+    ExpectSameDocuments(one, many, collection == "enrolments" ? 3000u : 1500u);
   }
 }
 

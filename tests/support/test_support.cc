@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <map>
+#include <set>
 
 #include "sink/mongo/mongo_connection.h"
 
@@ -337,6 +338,87 @@ void ExpectRowCountsAndViews(Source& source, const std::string& table, const std
   auto broken = source.DescribeExpression(table, "no_such_column + 1");
   ASSERT_FALSE(broken.ok());
   EXPECT_NE(broken.status().message().find("no_such_column"), std::string::npos) << broken.status().message();
+}
+
+namespace {
+
+// The keys of `table` read in `range` (all when absent), in the key order when `ordered`.
+std::vector<std::vector<Value>> KeysRead(Source& source, const std::string& table, const std::vector<std::string>& key,
+                                         const std::optional<KeyRange>& range, bool ordered) {
+  ScanRequest request{table, key};
+  request.range = range;
+  if (ordered)
+    for (const std::string& column : key) request.order_by.push_back({column});
+  std::vector<std::vector<Value>> keys;
+  auto stream = source.Scan(request);
+  EXPECT_TRUE(stream.ok()) << stream.status().message();
+  if (!stream.ok()) return keys;
+  RowBatch batch;
+  while (true) {
+    auto more = (*stream)->Next(&batch, 333);
+    EXPECT_TRUE(more.ok()) << more.status().message();
+    if (!more.ok() || !more.value()) break;
+    for (size_t r = 0; r < batch.rows(); ++r) {
+      std::vector<Value> row;
+      for (size_t c = 0; c < key.size(); ++c) row.push_back(batch.at(r, c));
+      keys.push_back(std::move(row));
+    }
+  }
+  return keys;
+}
+
+std::string KeyText(const std::vector<Value>& key) {
+  std::string text;
+  for (const Value& v : key) text += (text.empty() ? "" : "|") + ValueToDisplay(v);
+  return text;
+}
+
+// From `from` on; without the keys holding a NULL when `without_nulls`.
+std::multiset<std::string> KeyTexts(const std::vector<std::vector<Value>>& keys, size_t from = 0,
+                                    bool without_nulls = false) {
+  std::multiset<std::string> texts;
+  for (size_t i = from; i < keys.size(); ++i)
+    if (!without_nulls || std::none_of(keys[i].begin(), keys[i].end(), IsNull)) texts.insert(KeyText(keys[i]));
+  return texts;
+}
+
+}  // namespace
+
+std::vector<std::string> ExpectKeyRangesFromSplitPointsCoverTheTable(Source& source, const std::string& table,
+                                                                     const std::vector<std::string>& key, size_t parts) {
+  std::vector<std::string> first;
+  auto points = source.KeySplitPoints(table, key, parts, "");
+  EXPECT_TRUE(points.ok()) << points.status().message();
+  if (!points.ok()) return first;
+  EXPECT_EQ(points->size(), parts - 1);
+  for (const auto& point : *points) {
+    EXPECT_EQ(point.size(), key.size()) << KeyText(point);
+    for (const Value& v : point) EXPECT_FALSE(IsNull(v)) << "a NULL is never a bound: " << KeyText(point);
+  }
+  std::vector<std::vector<Value>> all = KeysRead(source, table, key, std::nullopt, /*ordered=*/true);
+  std::multiset<std::string> read;
+  for (size_t i = 0; i <= points->size(); ++i) {
+    KeyRange range;
+    range.columns = key;
+    if (i > 0) range.low = (*points)[i - 1];
+    if (i < points->size()) range.high = (*points)[i];
+    std::vector<std::vector<Value>> keys = KeysRead(source, table, key, range, false);
+    EXPECT_FALSE(keys.empty()) << "range " << i << " of " << parts;
+    // About equal: no range holds more than twice its share (integer widths on dense keys, quantiles).
+    EXPECT_LE(keys.size(), 2 * all.size() / parts + 2) << "range " << i << " of " << parts;
+    for (const auto& k : keys) read.insert(KeyText(k));
+    if (i == 0)
+      for (const auto& k : keys) first.push_back(KeyText(k));
+  }
+  EXPECT_EQ(read, KeyTexts(all)) << "the ranges read every row exactly once";
+  if (all.size() > 2) {
+    size_t middle = all.size() / 2;
+    KeyRange after{key, all[middle], /*low_inclusive=*/false, {}};
+    // A key with a NULL ('zz', NULL) may sort after the middle, but it belongs to the first range.
+    EXPECT_EQ(KeyTexts(KeysRead(source, table, key, after, false)), KeyTexts(all, middle + 1, /*without_nulls=*/true))
+        << "resumed after " << KeyText(all[middle]);
+  }
+  return first;
 }
 
 KeyRange IntegerKeyRange(const std::string& column, std::optional<int64_t> low, std::optional<int64_t> high) {

@@ -116,6 +116,14 @@ std::string Json(const bson_t* doc);
 inline constexpr char kRowCountTableRows[] = "(1, 'a'), (2, 'a'), (3, 'a'), (4, 'b'), (5, NULL), (6, NULL)";
 void ExpectRowCountsAndViews(Source& source, const std::string& table, const std::string& view);
 
+// Checks Source::KeySplitPoints on `table` cut by `key` into `parts` ranges: parts-1 increasing points,
+// typed so a KeyRange takes them; the ranges read every row of a full scan exactly once (compared as key
+// sets), none empty; a range resumed strictly after a key (low_inclusive=false) reads exactly the rows
+// after it in the key order. Returns the keys the first range read (as ValueToDisplay, "|"-joined), for
+// checks of where NULL keys went.
+std::vector<std::string> ExpectKeyRangesFromSplitPointsCoverTheTable(Source& source, const std::string& table,
+                                                                     const std::vector<std::string>& key, size_t parts);
+
 // A KeyRange on one integer column; an absent bound is open.
 KeyRange IntegerKeyRange(const std::string& column, std::optional<int64_t> low, std::optional<int64_t> high);
 

@@ -2,6 +2,8 @@
 // types, key filters and ordering, and the errors for missing or broken files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 
 #include "sql2mongo/source.h"
 #include "support/test_support.h"
@@ -208,6 +210,44 @@ TEST(SqliteSource, KeyRangesAndSnapshotReadersForParallelReads) {
   auto empty = Open(empty_db)->IntegerKeyBounds("e", "id");
   ASSERT_TRUE(empty.ok());
   EXPECT_FALSE(empty.value().has_value());
+}
+
+TEST(SqliteSource, KeySplitPointsCutCompositeAndIntegerKeysOfChinook) {
+  auto chinook = Open(testing::ChinookSqlitePath());
+  testing::ExpectKeyRangesFromSplitPointsCoverTheTable(*chinook, "PlaylistTrack", {"PlaylistId", "TrackId"}, 4);
+  testing::ExpectKeyRangesFromSplitPointsCoverTheTable(*chinook, "Track", {"TrackId"}, 3);
+  // Equal widths of an integer key: 1..3503 in thirds, as the column decodes (int32 when it fits).
+  auto points = chinook->KeySplitPoints("Track", {"TrackId"}, 3, "");
+  ASSERT_TRUE(points.ok()) << points.status().message();
+  EXPECT_EQ(*points, (std::vector<std::vector<Value>>{{Value(int32_t{1168})}, {Value(int32_t{2336})}}));
+  // Only the rows the mapping's "where" keeps are cut: Playlist 1 alone, by its TrackIds.
+  auto where = chinook->KeySplitPoints("PlaylistTrack", {"PlaylistId", "TrackId"}, 2, "PlaylistId = 1");
+  ASSERT_TRUE(where.ok()) << where.status().message();
+  ASSERT_EQ(where->size(), 1u);
+  EXPECT_EQ((*where)[0][0], Value(int32_t{1}));
+}
+
+TEST(SqliteSource, KeySplitPointsOfTextKeysWithNullsSendTheNullsToTheFirstRange) {
+  // A primary key other than INTEGER PRIMARY KEY may hold NULL in SQLite.
+  std::string path = MakeSqliteDatabase("coded.db", R"(
+    CREATE TABLE coded (code TEXT, n INTEGER, v TEXT, PRIMARY KEY (code, n));
+    WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 600)
+      INSERT INTO coded SELECT CASE x % 3 WHEN 0 THEN 'k' WHEN 1 THEN 'K' ELSE 'a' END || (x % 37), x, 'v' FROM s;
+    INSERT INTO coded VALUES (NULL, 1, 'null code'), ('zz', NULL, 'null n'), (NULL, NULL, 'both');
+    CREATE TABLE word (w TEXT PRIMARY KEY);
+    WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 500) INSERT INTO word SELECT 'w' || x FROM s;
+    INSERT INTO word VALUES (NULL);
+    CREATE TABLE tiny (w TEXT PRIMARY KEY);
+    INSERT INTO tiny VALUES ('a'), ('b');
+  )");
+  auto source = Open(path);
+  std::vector<std::string> first = testing::ExpectKeyRangesFromSplitPointsCoverTheTable(*source, "coded", {"code", "n"}, 3);
+  EXPECT_EQ(std::count_if(first.begin(), first.end(), [](const std::string& k) { return k.find("null") != std::string::npos; }), 3);
+  first = testing::ExpectKeyRangesFromSplitPointsCoverTheTable(*source, "word", {"w"}, 4);
+  EXPECT_EQ(std::count(first.begin(), first.end(), "null"), 1);
+  auto points = source->KeySplitPoints("tiny", {"w"}, 4, "");
+  ASSERT_TRUE(points.ok()) << points.status().message();
+  EXPECT_TRUE(points->empty()) << "fewer rows than ranges";
 }
 
 TEST(SqliteSource, WalDatabasesReadWithOneReader) {
