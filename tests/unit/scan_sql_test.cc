@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "sql/key_split_points.h"
 #include "sql/scan_sql.h"
 
 namespace sql2mongo {
@@ -231,6 +232,21 @@ TEST(ScanSql, RowCountsGroupedOrNot) {
   EXPECT_EQ(RowCountSql(SqliteDialect(), "\"Track\"", {"\"AlbumId\""}, request),
             "SELECT \"AlbumId\", count(*) FROM \"Track\" WHERE (x > 1) GROUP BY \"AlbumId\" HAVING count(*) > 5 "
             "ORDER BY count(*) DESC LIMIT 10");
+}
+
+TEST(KeySplitSql, BoundsOfOneColumnAndQuantilesOfSeveral) {
+  ChinookLikeCatalog sqlite(SqliteDialect()), postgres(PostgresDialect()), mysql(MysqlDialect());
+  EXPECT_EQ(KeyBoundsSql(PostgresDialect(), postgres, "Track", "Name", "x > 1").value(),
+            "SELECT min(\"Name\")::text, max(\"Name\")::text FROM \"public\".\"Track\" WHERE (x > 1)");
+  // Keys with a NULL never become bounds; the order is the ranges' (SQLite dates through julianday).
+  EXPECT_EQ(KeyQuantilesSql(SqliteDialect(), sqlite, "Track", {"Name", "Added"}, 100, 3, "").value(),
+            "SELECT \"Name\", \"Added\" FROM (SELECT \"Name\", \"Added\", ROW_NUMBER() OVER (ORDER BY \"Name\", "
+            "julianday(\"Added\")) AS s2m_row FROM \"Track\" WHERE julianday(\"Added\") IS NOT NULL) AS s2m_keys "
+            "WHERE s2m_row % 100 = 0 ORDER BY s2m_row LIMIT 3");
+  EXPECT_EQ(KeyQuantilesSql(MysqlDialect(), mysql, "PlaylistTrack", {"PlaylistId", "TrackId"}, 7, 1, "PlaylistId < 5").value(),
+            "SELECT `PlaylistId`, `TrackId` FROM (SELECT `PlaylistId`, `TrackId`, ROW_NUMBER() OVER (ORDER BY "
+            "`PlaylistId`, `TrackId`) AS s2m_row FROM `PlaylistTrack` WHERE (PlaylistId < 5)) AS s2m_keys "
+            "WHERE s2m_row % 7 = 0 ORDER BY s2m_row LIMIT 1");
 }
 
 TEST(SqlDialect, IdentifiersQuoted) {
