@@ -9,6 +9,7 @@
 #include "sql2mongo/progress.h"
 #include "sql2mongo/sink.h"
 #include "sql2mongo/source.h"
+#include "sql2mongo/work_units.h"
 
 namespace sql2mongo {
 
@@ -27,6 +28,11 @@ struct RunOptions {
   // Counters the caller reads while the run goes (a progress display); made for the plan's collections
   // (in plan order) by the caller. nullptr: the run keeps its own.
   RunProgress* progress = nullptr;
+  // The run's work units (PlanWorkUnits, or a resumed job's state): each collection reads its units not
+  // yet done, each after its checkpoint, in key order, and the ledger follows what the target
+  // acknowledged so a later run can resume. nullptr: the run splits each table into read_partitions
+  // units of its own and keeps no checkpoints (so reads need no key order).
+  UnitLedger* units = nullptr;
 };
 
 // Runs every collection of the plan. summary.failure says why the run stopped early (source or target

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "common/handles.h"
@@ -45,8 +47,14 @@ class StageTimer {
   bool stopped_ = false;
 };
 
+class UnitTrack;
+
 struct Work {
-  CollectionRun* run = nullptr;  // the partition it was read by, which builds and writes it
+  CollectionRun* run = nullptr;  // the reader it was read by, which builds and writes it
+  UnitTrack* unit = nullptr;     // the work unit its rows belong to
+  uint64_t seq = 0;              // its place in the unit's key order, from 1
+  std::vector<Value> last_key;   // the unit key of its last root row
+  uint64_t written = 0;          // documents of it the target took
   RowBatch rows;
   std::vector<ResolvedEmbed> embeds;
   std::vector<BsonPtr> documents;
@@ -114,6 +122,76 @@ std::string LargestFields(const bson_t* doc) {
   return out;
 }
 
+// One work unit being read: its batches are numbered in key order as they are read, and written in any
+// order by the parallel writers; the unit's checkpoint advances only over an unbroken prefix of written
+// batches, so everything up to the checkpoint's key is in the target whatever happens next.
+class UnitTrack {
+ public:
+  UnitTrack(size_t ledger_index, UnitLedger& ledger) : ledger_index_(ledger_index), ledger_(ledger) {}
+
+  size_t ledger_index() const { return ledger_index_; }
+  WorkUnit unit() const { return ledger_.Get(ledger_index_); }
+
+  uint64_t NextSeq() { return ++read_seq_; }  // the reading side is serial per unit
+
+  // Batch `seq` (its rows, its last key) is in the target, `documents` of it written.
+  void Written(uint64_t seq, std::vector<Value> last_key, uint64_t rows, uint64_t documents) {
+    std::lock_guard lock(mutex_);
+    waiting_[seq] = Batch{std::move(last_key), rows, documents};
+    while (!waiting_.empty() && waiting_.begin()->first == written_through_ + 1) {
+      Batch& batch = waiting_.begin()->second;
+      ledger_.Advance(ledger_index_, std::move(batch.last_key), batch.rows, batch.documents);
+      ++written_through_;
+      waiting_.erase(waiting_.begin());
+    }
+    MarkDoneIfComplete();
+  }
+
+  // The unit's scan ended after `read_seq_` batches.
+  void ReadEnded() {
+    std::lock_guard lock(mutex_);
+    read_ended_ = true;
+    MarkDoneIfComplete();
+  }
+
+ private:
+  struct Batch {
+    std::vector<Value> last_key;
+    uint64_t rows = 0;
+    uint64_t documents = 0;
+  };
+  void MarkDoneIfComplete() {
+    if (read_ended_ && written_through_ == read_seq_ && !done_) {
+      done_ = true;
+      ledger_.MarkDone(ledger_index_);
+    }
+  }
+
+  const size_t ledger_index_;
+  UnitLedger& ledger_;
+  std::atomic<uint64_t> read_seq_{0};
+  std::mutex mutex_;
+  uint64_t written_through_ = 0;
+  std::map<uint64_t, Batch> waiting_;  // written, behind a batch not yet written
+  bool read_ended_ = false;
+  bool done_ = false;
+};
+
+// The units of one collection still to read, handed out to its readers one at a time.
+class UnitQueue {
+ public:
+  explicit UnitQueue(std::vector<std::unique_ptr<UnitTrack>> units) : units_(std::move(units)) {}
+  UnitTrack* Next() {
+    size_t i = next_.fetch_add(1);
+    return i < units_.size() ? units_[i].get() : nullptr;
+  }
+  size_t size() const { return units_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<UnitTrack>> units_;
+  std::atomic<size_t> next_{0};
+};
+
 class CollectionRun {
  public:
   CollectionRun(const CollectionPlan& plan, Source& source, Sink& sink, const RunOptions& options,
@@ -121,17 +199,13 @@ class CollectionRun {
       : plan_(plan), source_(source), sink_(sink), options_(options), rejects_(rejects), counters_(counters),
         resolver_(source), stop_all_(stop_all) {}
 
-  // Starts reading the collection's root rows (those in `range`, or all).
-  Status Open(const std::optional<KeyRange>& range) {
-    ScanRequest request;
-    request.table = plan_.table.table;
-    request.columns = plan_.table.read_columns;
-    request.expressions = plan_.table.expressions;
-    request.where = plan_.table.where;
-    request.order_by = plan_.table.order_by;
-    request.range = range;
-    S2M_ASSIGN_OR_RETURN(stream_, source_.Scan(request));
-    return Status::Ok();
+  // Reads `queue`'s units one after another (each from its checkpoint) until none is left. `ordered`:
+  // root rows in key order, which a checkpoint needs.
+  void SetUnits(UnitQueue* queue, bool ordered) {
+    queue_ = queue;
+    ordered_ = ordered;
+    if (!UnitKeyColumns(plan_).empty())
+      for (const auto& [key, column] : plan_.id.parts) key_indices_.push_back(column);
   }
 
   Status error() {
@@ -239,9 +313,26 @@ class CollectionRun {
     }
     auto work = std::make_unique<Work>();
     work->run = this;
-    StageTimer read_time(counters_.read_ns);
-    Result<bool> more = stream_->Next(&work->rows, max_rows);
-    read_time.Stop();
+    Result<bool> more = true;
+    while (true) {
+      if (!stream_) {
+        Status opened = OpenNextUnit();
+        if (!opened.ok()) return Fail(opened);
+        if (!stream_) return nullptr;  // every unit read
+      }
+      StageTimer read_time(counters_.read_ns);
+      more = stream_->Next(&work->rows, max_rows);
+      read_time.Stop();
+      if (!more.ok() || more.value()) break;
+      stream_.reset();  // this unit is read: on to the next one
+      unit_->ReadEnded();
+    }
+    work->unit = unit_;
+    if (more.ok()) {
+      work->seq = unit_->NextSeq();
+      if (!key_indices_.empty() && work->rows.rows() > 0)
+        for (int column : key_indices_) work->last_key.push_back(work->rows.at(work->rows.rows() - 1, column));
+    }
     if (!more.ok()) {
       // Where to look, or to start again by hand: the key of the last root row this reader read.
       std::string where = last_key_.empty() ? "before its first row"
@@ -249,7 +340,6 @@ class CollectionRun {
       return Fail(more.status().WithContext(fmt::format("collection '{}', table '{}', {}", plan_.name,
                                                         plan_.table.table, where)));
     }
-    if (!more.value()) return nullptr;
     if (work->rows.rows() > 0 && plan_.id.kind != IdPlan::Kind::kGenerated)
       last_key_ = RowKeyJson(plan_, work->rows, work->rows.rows() - 1);
     sampled_rows_ += work->rows.rows();
@@ -304,18 +394,62 @@ class CollectionRun {
         continue;
       }
       if (!batch.empty() && (batch.size() >= options_.batch_size || batch_bytes + doc->len > options_.batch_bytes)) {
-        if (!Flush(&batch)) return;
+        if (!Flush(&batch, &work->written)) return;
         batch_bytes = 0;
       }
       batch_bytes += doc->len;
       batch.push_back(std::move(doc));
     }
-    if (!batch.empty()) Flush(&batch);
+    if (!batch.empty() && !Flush(&batch, &work->written)) return;
+    if (work->unit && !failed_.load())
+      work->unit->Written(work->seq, std::move(work->last_key), work->rows.rows(), work->written);
   }
 
 
  private:
-  bool Flush(std::vector<BsonPtr>* batch) {
+  // Opens the scan of the next unit of the queue, or leaves stream_ empty when none is left.
+  Status OpenNextUnit() {
+    unit_ = queue_->Next();
+    if (!unit_) return Status::Ok();
+    WorkUnit unit = unit_->unit();
+    ScanRequest request;
+    request.table = plan_.table.table;
+    request.columns = plan_.table.read_columns;
+    request.expressions = plan_.table.expressions;
+    request.where = plan_.table.where;
+    request.order_by = plan_.table.order_by;
+    if (unit.Resumable()) {
+      KeyRange range;
+      range.columns = unit.key_columns;
+      if (!unit.checkpoint.empty()) {
+        range.low = unit.checkpoint;  // its rows up to the checkpoint are in the target already
+        range.low_inclusive = false;
+      } else {
+        range.low = unit.low;
+      }
+      range.high = unit.high;
+      if (!range.low.empty() || !range.high.empty()) request.range = std::move(range);
+      if (ordered_) {
+        request.order_by.clear();
+        for (const auto& column : unit.key_columns) request.order_by.push_back(OrderTerm{column, false});
+      }
+    }
+    if (!unit.checkpoint.empty())
+      spdlog::info("collection {}: unit {} resumes after key {}", plan_.name, unit.id, KeyDisplay(unit.checkpoint));
+    Result<std::unique_ptr<RowStream>> stream = source_.Scan(request);
+    if (!stream.ok()) return stream.status().WithContext(fmt::format("collection '{}', unit {}", plan_.name, unit.id));
+    stream_ = std::move(stream).value();
+    return Status::Ok();
+  }
+
+  static std::string KeyDisplay(const std::vector<Value>& key) {
+    std::string text;
+    for (const Value& part : key) text += (text.empty() ? "" : ", ") + ValueToDisplay(part);
+    return key.size() == 1 ? text : "(" + text + ")";
+  }
+
+  // Writes `batch`; *written counts the documents the target took.
+  bool Flush(std::vector<BsonPtr>* batch, uint64_t* written) {
     StageTimer write_time(counters_.write_ns);
     Result<WriteOutcome> outcome = sink_.Write(plan_.name, *batch);
     write_time.Stop();
@@ -334,6 +468,7 @@ class CollectionRun {
     }
     counters_.documents_written += outcome->written;
     counters_.bytes_written += bytes;
+    *written += outcome->written;
     batch->clear();
     return true;
   }
@@ -367,7 +502,11 @@ class CollectionRun {
   RejectWriter& rejects_;
   LiveCollectionCounters& counters_;  // shared by the collection's readers, read live by the display
   EmbedResolver resolver_;  // used by the serial read stage only
-  std::unique_ptr<RowStream> stream_;
+  std::unique_ptr<RowStream> stream_;  // the current unit's scan; empty between units
+  UnitQueue* queue_ = nullptr;
+  UnitTrack* unit_ = nullptr;          // the unit stream_ reads
+  bool ordered_ = false;
+  std::vector<int> key_indices_;       // the _id's columns in read_columns: a unit's key
   std::mutex counters_mutex_;  // guards error_ once writes run in parallel
   std::atomic<bool> failed_{false};
   std::atomic<bool>* stop_all_;  // shared by the collection's readers: one failure stops them all
@@ -406,52 +545,36 @@ class SnapshotReaders {
   std::vector<std::unique_ptr<Source>> readers_;
 };
 
-// A collection's root table as key ranges over its primary key (any types, any number of columns), one
-// per reader (the source and its snapshot readers), cut at the source's KeySplitPoints. One open range
-// when the table has no primary key, is too small, or there is only one reader.
-std::vector<std::optional<KeyRange>> PlanRanges(const CollectionPlan& collection, Source& source,
-                                                SnapshotReaders& readers, int partitions) {
-  std::vector<std::optional<KeyRange>> ranges{std::nullopt};
-  if (partitions <= 1) return ranges;
-  Result<TableInfo> table = source.DescribeTable(collection.table.table);
-  if (!table.ok() || table->primary_key.empty()) return ranges;
-  const std::vector<std::string>& key = table->primary_key;
-  auto points = source.KeySplitPoints(collection.table.table, key, static_cast<size_t>(partitions), collection.table.where);
-  if (!points.ok()) spdlog::debug("table {}: read by one reader: {}", collection.table.table, points.status().message());
-  if (!points.ok() || points->empty()) return ranges;
-  size_t n = 1 + readers.Get().size();
-  if (n <= 1) return ranges;
-  if (n < points->size() + 1) {  // fewer readers than asked for: cut again
-    points = source.KeySplitPoints(collection.table.table, key, n, collection.table.where);
-    if (!points.ok() || points->empty()) return ranges;
-  }
-  ranges.clear();
-  // The first range is open below (it also takes rows with a NULL key) and the last open above, so no
-  // row falls outside.
-  for (size_t i = 0; i <= points->size(); ++i) {
-    KeyRange range;
-    range.columns = key;
-    if (i > 0) range.low = (*points)[i - 1];
-    if (i < points->size()) range.high = (*points)[i];
-    ranges.push_back(std::move(range));
-  }
-  return ranges;
-}
-
 Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotReaders& readers, Sink& sink,
-                     const RunOptions& options, RejectWriter& rejects, LiveCollectionCounters& counters) {
-  std::vector<std::optional<KeyRange>> ranges =
-      options.sample_rows > 0 ? std::vector<std::optional<KeyRange>>{std::nullopt}
-                              : PlanRanges(collection, source, readers, options.read_partitions);
-  size_t n = ranges.size();
-  if (n > 1) spdlog::info("collection {}: reading table {} as {} key ranges", collection.name, collection.table.table, n);
-  else spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
+                     const RunOptions& options, UnitLedger& ledger, bool ordered, RejectWriter& rejects,
+                     LiveCollectionCounters& counters) {
+  std::vector<std::unique_ptr<UnitTrack>> pending;
+  std::optional<size_t> orphan_unit;
+  for (size_t index : ledger.UnitsOf(collection.name)) {
+    WorkUnit unit = ledger.Get(index);
+    if (unit.kind == WorkUnit::Kind::kOrphans) {
+      if (!unit.done) orphan_unit = index;
+    } else if (!unit.done) {
+      pending.push_back(std::make_unique<UnitTrack>(index, ledger));
+    }
+  }
+  if (pending.empty() && !orphan_unit) {
+    spdlog::info("collection {}: every work unit was done by an earlier run", collection.name);
+    return Status::Ok();
+  }
+  // One reader per unit at most: the source itself and the snapshot's other readers.
+  size_t n = std::max<size_t>(1, std::min(pending.size(), 1 + (pending.size() > 1 ? readers.Get().size() : 0)));
+  if (pending.size() > 1)
+    spdlog::info("collection {}: reading table {} as {} work units, {} at once", collection.name,
+                 collection.table.table, pending.size(), n);
+  else if (!pending.empty()) spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
+  UnitQueue queue(std::move(pending));
   std::atomic<bool> stop_all{false};
   std::vector<std::unique_ptr<CollectionRun>> runs;
   for (size_t i = 0; i < n; ++i) {
     Source& reader = i == 0 ? source : *readers.Get()[i - 1];
     runs.push_back(std::make_unique<CollectionRun>(collection, reader, sink, options, rejects, counters, &stop_all));
-    S2M_RETURN_IF_ERROR(runs.back()->Open(ranges[i]));
+    runs.back()->SetUnits(&queue, ordered);
   }
 
   // The flow graph: one input node per key range (read + resolve embeds, serial per reader) -> a
@@ -487,7 +610,10 @@ Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotR
     Status r = run->error();
     if (failure.ok() && !r.ok()) failure = r;
   }
-  if (failure.ok() && options.sample_rows == 0) failure = runs[0]->RejectOrphans();
+  if (failure.ok() && orphan_unit && options.sample_rows == 0) {
+    failure = runs[0]->RejectOrphans();
+    if (failure.ok()) ledger.MarkDone(*orphan_unit);
+  }
   return failure;
 }
 
@@ -586,12 +712,28 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
 
   RejectWriter rejects(options.rejects_file, names);
   SnapshotReaders readers(source, options.read_partitions);
+  // Without a job's units, each table is split into one unit per reader (a sample: one unit).
+  std::optional<UnitLedger> own_units;
+  if (!options.units) {
+    UnitSizing sizing;
+    sizing.units = options.sample_rows > 0 ? 1 : static_cast<size_t>(std::max(1, options.read_partitions));
+    Result<std::vector<WorkUnit>> planned = PlanWorkUnits(plan, source, sizing);
+    if (!planned.ok()) {
+      (void)source.EndSnapshot();
+      summary.failure = planned.status();
+      summary.collections = progress.Read();
+      return summary;
+    }
+    own_units.emplace(std::move(planned).value());
+  }
+  UnitLedger& units = options.units ? *options.units : *own_units;
   Status failure;
   for (size_t i = 0; i < plan.collections.size(); ++i) {
     LiveCollectionCounters& counters = progress.at(i);
     counters.started_ns = progress.ElapsedNanos();
     counters.state = CollectionState::kRunning;
-    failure = RunCollection(plan.collections[i], source, readers, sink, options, rejects, counters);
+    failure = RunCollection(plan.collections[i], source, readers, sink, options, units, options.units != nullptr,
+                            rejects, counters);
     // What the readers decoded not as declared while this collection ran (its root and embedded tables).
     std::vector<ValueWarning> noted = source.TakeWarnings();
     for (const auto& reader : readers.Opened()) MergeWarnings(reader->TakeWarnings(), &noted);

@@ -104,7 +104,7 @@ TEST_P(ChinookTest, SummaryReportsReadWrittenAndRejected) {
   EXPECT_TRUE(std::regex_search(run_.output, std::regex(R"(\ntracks +3503 +\d+ +3503 +0 +0 )"))) << run_.output;
   EXPECT_TRUE(std::regex_search(run_.output, std::regex(R"(\nplaylists +18 +8715 +18 +0 +0 )"))) << run_.output;
   EXPECT_EQ(run_.output.find("rejected; each is listed"), std::string::npos) << run_.output;
-  EXPECT_NE(run_.output.find("reading table Track as 2 key ranges"), std::string::npos) << run_.output;
+  EXPECT_NE(run_.output.find("reading table Track as 2 work units"), std::string::npos) << run_.output;
 }
 
 TEST_P(ChinookTest, CustomerOneHasSevenInvoicesInDateOrderWithMatchingLines) {

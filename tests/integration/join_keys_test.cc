@@ -90,7 +90,7 @@ TEST(JoinKeys, ParallelRangesAlsoReadRowsWithANullPrimaryKey) {
                             "INSERT INTO t VALUES (NULL, 'nullkey');",
                             R"({"t": {"from": "t"}})", "--threads 2");
   EXPECT_EQ(run.result.exit_code, 3) << run.result.output;  // the NULL _id is a reject, not a loss
-  EXPECT_NE(run.result.output.find("as 2 key ranges"), std::string::npos) << run.result.output;
+  EXPECT_NE(run.result.output.find("as 2 work units"), std::string::npos) << run.result.output;
   EXPECT_EQ(run.lines.size(), 100u);
   ASSERT_EQ(run.rejects.size(), 1u);
   EXPECT_NE(run.rejects[0].find("_id column t.id is NULL"), std::string::npos) << run.rejects[0];

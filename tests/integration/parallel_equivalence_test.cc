@@ -114,7 +114,7 @@ TEST(ParallelEquivalence, SameDocumentsWhateverThreadsBatchesAndWriters) {
   // Orphans (purchases of customers that do not exist) make both runs exit 3, with the same rejects.
   EXPECT_EQ(one.result.exit_code, 3) << one.result.output;
   EXPECT_EQ(many.result.exit_code, 3) << many.result.output;
-  EXPECT_NE(many.result.output.find("as 3 key ranges"), std::string::npos) << many.result.output;
+  EXPECT_NE(many.result.output.find("as 3 work units"), std::string::npos) << many.result.output;
   EXPECT_GT(one.reject_lines, 0);
   EXPECT_EQ(one.reject_lines, many.reject_lines);
   ASSERT_EQ(one.docs.size(), 3000u);
@@ -143,7 +143,7 @@ TEST(ParallelEquivalence, CompositeAndTextKeysAreReadAsKeyRangesWithTheSameDocum
     EXPECT_EQ(one.result.exit_code, 0) << one.result.output;
     EXPECT_EQ(many.result.exit_code, 0) << many.result.output;
     std::string table = collection == "enrolments" ? "enrolment" : "country";
-    EXPECT_NE(many.result.output.find("reading table " + table + " as 3 key ranges"), std::string::npos) << many.result.output;
+    EXPECT_NE(many.result.output.find("reading table " + table + " as 3 work units"), std::string::npos) << many.result.output;
     ExpectSameDocuments(one, many, collection == "enrolments" ? 3000u : 1500u);
   }
 }
