@@ -17,6 +17,7 @@ enum class StatusCode {
   kTargetError,   // the target server failed or is unreachable
   kDataError,     // one value cannot be converted; becomes a reject, not a failed run
   kUnsupported,   // the source or target cannot do this; the caller falls back
+  kBusy,          // another run of the same job holds its lease: try again later (exit 75)
   kInternal,
 };
 

@@ -1,5 +1,6 @@
 // Sub-commands of the sql2mongo CLI. Each returns the process exit code (docs/commands.md):
-// 0 success, 1 the run failed, 2 bad usage or a bad mapping file, 3 the run finished with rejects.
+// 0 success, 1 the run failed, 2 bad usage or a bad mapping file, 3 the run finished with rejects,
+// 75 another run of the job holds its lease.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,6 +16,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRunFailed = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitFinishedWithRejects = 3;
+// Another run of the same job holds its lease: nothing was done, try later (sysexits' EX_TEMPFAIL,
+// which schedulers and cron wrappers read as "retry").
+inline constexpr int kExitJobBusy = 75;
 
 // Exit code for a failed Status: mapping and usage errors are the user's input (2), the rest are the run (1).
 int ExitCodeFor(const Status& status);
@@ -30,6 +34,11 @@ struct RunArguments {
   std::string progress = "auto";  // auto, bars, plain, json, none
   double progress_interval = 10;  // seconds between plain or JSON progress lines
   bool quiet = false;             // only errors and the summary
+  // Scheduled imports (a MongoDB target): the job's state in the target's _sql2mongo collection.
+  std::string job_name;       // --job; default: the mapping file's name without its extension
+  bool resume = false;        // continue the job's last run if it did not finish
+  size_t units = 0;           // work units per collection; 0: from the tables' sizes
+  double lease_seconds = 60;  // how long a lease outlives its run's last renewal
 };
 void AddRunCommand(CLI::App& app, RunArguments* arguments);
 int RunCommand(const RunArguments& arguments);
@@ -70,6 +79,15 @@ struct InitArguments {
 };
 void AddInitCommand(CLI::App& app, InitArguments* arguments);
 int InitCommand(const InitArguments& arguments);
+
+struct StatusArguments {
+  std::string mapping_file;
+  std::string target_uri;  // overrides the mapping's
+  std::string job_name;    // --job; default: the mapping file's name
+  bool json = false;
+};
+void AddStatusCommand(CLI::App& app, StatusArguments* arguments);
+int StatusCommand(const StatusArguments& arguments);
 
 struct PeekArguments {
   std::string mapping_file;

@@ -8,6 +8,7 @@ namespace sql2mongo {
 
 int ExitCodeFor(const Status& status) {
   if (status.ok()) return kExitOk;
+  if (status.code() == StatusCode::kBusy) return kExitJobBusy;
   return status.code() == StatusCode::kMappingError || status.code() == StatusCode::kUsage ? kExitBadInput
                                                                                             : kExitRunFailed;
 }
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
   AddInitCommand(app, &init);
   VerifyArguments verify;
   AddVerifyCommand(app, &verify);
+  StatusArguments status;
+  AddStatusCommand(app, &status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -65,6 +68,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("peek")) return PeekCommand(peek);
     if (app.got_subcommand("init")) return InitCommand(init);
     if (app.got_subcommand("verify")) return VerifyCommand(verify);
+    if (app.got_subcommand("status")) return StatusCommand(status);
   } catch (const std::exception& e) {
     spdlog::error("stopped on an unexpected error: {}", e.what());
     return kExitRunFailed;

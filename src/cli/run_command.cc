@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/progress_display.h"
 #include "cli/run_report.h"
+#include "cli/run_state.h"
 #include "common/redact.h"
 #include "pipeline/summary.h"
 #include "sql2mongo/mapping.h"
@@ -65,6 +66,20 @@ void AddRunCommand(CLI::App& app, RunArguments* arguments) {
       ->check(CLI::Range(0.05, 86400.0))
       ->capture_default_str();
   run->add_flag("-q,--quiet", arguments->quiet, "Print only errors and the summary");
+  run->add_flag("--resume", arguments->resume,
+                "Continue the job's last run from its checkpoints if it did not finish (killed, failed); "
+                "otherwise run as usual");
+  run->add_option("--job", arguments->job_name,
+                  "The job's name, under which its lease and checkpoints are kept in the target's _sql2mongo "
+                  "collection (default: the mapping file's name)");
+  run->add_option("--units", arguments->units,
+                  "Work units (key ranges) each collection is split into; 0: one per 250k rows, at least one per reader")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  run->add_option("--lease-seconds", arguments->lease_seconds,
+                  "A run renews its job's lease every few seconds; one not renewed for this long is taken over")
+      ->check(CLI::Range(5.0, 86400.0))
+      ->capture_default_str();
   run->add_option("--retry-for", arguments->job.retry_for,
                   "Seconds a write keeps retrying when the target is unreachable or its primary steps down; 0: fail at once")
       ->check(CLI::Range(0.0, 86400.0))
@@ -130,6 +145,31 @@ int RunCommand(const RunArguments& arguments) {
     std::filesystem::remove(options.rejects_file, ignored);
   spdlog::info("{} -> {}", job.source->DisplayName(), job.sink->DisplayName());
 
+  // A MongoDB target keeps the job's lease and checkpoints; the file sinks have nowhere to keep them.
+  std::unique_ptr<RunState> state;
+  if (target.product != "files") {
+    RunStateOptions state_options;
+    state_options.job = JobNameOf(arguments.job.mapping_file, arguments.job_name);
+    state_options.mapping_digest = report.mapping_digest;
+    state_options.resume = arguments.resume;
+    state_options.units = arguments.units;
+    state_options.readers = static_cast<size_t>(std::max(1, job.readers));
+    state_options.lease_seconds = arguments.lease_seconds;
+    Result<std::unique_ptr<RunState>> begun =
+        RunState::Begin(job.mapping.target_uri, job.plan, *job.source, state_options);
+    if (!begun.ok()) return stop_early(begun.status());
+    state = std::move(begun).value();
+    options.units = &state->units();
+    report.job = state_options.job;
+    report.run_id = state->run_id();
+    report.resumed = state->resumed();
+  } else if (arguments.resume) {
+    return stop_early(Status::Error(StatusCode::kUsage,
+                                    fmt::format("--resume needs a MongoDB target, where the job's checkpoints are "
+                                                "kept; {} keeps none",
+                                                job.sink->DisplayName())));
+  }
+
   RunProgress progress(CollectionsOf(job.plan));
   options.progress = &progress;
   job.sink->SetNoticeHandler([&progress](const std::string& notice) { progress.SetNotice(notice); });
@@ -139,8 +179,13 @@ int RunCommand(const RunArguments& arguments) {
     std::optional<ScopedLogAroundBars> log_around_bars;
     if (mode == ProgressMode::kBars) log_around_bars.emplace(display);
     display.Start();
+    if (state) state->StartCheckpoints();
     summary = RunPlan(job.plan, *job.source, *job.sink, options);
     display.Stop();
+  }
+  if (state) {
+    Status kept = state->Finish(summary.failure.ok());
+    if (!kept.ok()) spdlog::warn("the job's state was not fully saved: {}", kept.message());
   }
   int code = ExitCodeOf(summary);
   report.finished = std::chrono::system_clock::now();

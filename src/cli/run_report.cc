@@ -79,6 +79,7 @@ std::string RunReportJson(const RunReport& report, int indent) {
   json["tool"] = "sql2mongo";
   json["version"] = SQL2MONGO_VERSION;
   json["mapping"] = {{"file", report.mapping_file}, {"xxh3_64", report.mapping_digest}};
+  if (!report.run_id.empty()) json["job"] = {{"name", report.job}, {"run_id", report.run_id}, {"resumed", report.resumed}};
   json["source"] = report.source;
   json["target"] = report.target;
   json["target_server"] = {{"product", report.target_info.product},

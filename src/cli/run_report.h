@@ -21,6 +21,9 @@ struct RunReport {
   std::chrono::system_clock::time_point started;
   std::chrono::system_clock::time_point finished;
   int exit_code = 0;
+  std::string job;              // the job's name and this run's id, when the target keeps its state
+  std::string run_id;
+  bool resumed = false;         // continued an interrupted run from its checkpoints
   const RunSummary* summary = nullptr;  // null when the run stopped before it began (the plan check)
   Status failure;                       // why, when it did not run to the end
 };

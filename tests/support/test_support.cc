@@ -128,6 +128,27 @@ CommandResult RunCli(const std::string& arguments) {
   return result;
 }
 
+int StartCli(const std::string& arguments, const std::string& output_file) {
+  std::string binary = EnvOr("S2M_BINARY", S2M_DEFAULT_BINARY);
+  // exec: the pid returned is the tool's own, not a shell's, so a SIGKILL reaches the tool.
+  std::string command = "exec " + ShellQuote(binary) + " " + arguments + " > " + ShellQuote(output_file) + " 2>&1";
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return static_cast<int>(pid);
+}
+
+CommandResult WaitCli(int pid, const std::string& output_file) {
+  CommandResult result;
+  int status = 0;
+  if (waitpid(static_cast<pid_t>(pid), &status, 0) < 0) return result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.output = ReadWholeFile(output_file);
+  return result;
+}
+
 std::string ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;

@@ -73,6 +73,11 @@ struct CommandResult {
 // Runs the sql2mongo binary with `arguments` (already shell-quoted where needed).
 CommandResult RunCli(const std::string& arguments);
 std::string ShellQuote(const std::string& text);
+// Starts the sql2mongo binary with `arguments` in the background, its stdout and stderr into
+// `output_file`; returns its pid (for a test that kills it), or -1.
+int StartCli(const std::string& arguments, const std::string& output_file);
+// Waits for a process StartCli started: its exit code (-1 when a signal ended it) and its output.
+CommandResult WaitCli(int pid, const std::string& output_file);
 
 // The whole content of a file ("" when it cannot be read).
 std::string ReadWholeFile(const std::string& path);
