@@ -55,8 +55,9 @@ class SampleSink : public Sink {
   std::string DisplayName() const override { return "samples of " + target_.DisplayName(); }
   // The real target's identity, so documents it could not store are refused here just as there.
   const TargetInfo& Target() const override { return target_.Target(); }
-  Status Prepare(const std::vector<std::string>&, bool) override { return Status::Ok(); }
-  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
+  Status Prepare(const std::vector<CollectionSetup>&) override { return Status::Ok(); }
+  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents,
+                             const WriteMode&) override {
     WriteOutcome outcome;
     std::lock_guard lock(mutex_);
     auto& kept = samples_[collection];

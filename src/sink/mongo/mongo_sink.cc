@@ -121,10 +121,11 @@ class MongoSink : public Sink {
     return existing;
   }
 
-  Status Prepare(const std::vector<std::string>& collections, bool drop) override {
-    if (!drop) return Status::Ok();
+  Status Prepare(const std::vector<CollectionSetup>& collections) override {
     PooledClient client(connection_.pool.get());
-    for (const auto& name : collections) {
+    for (const auto& setup : collections) {
+      if (!setup.replace_collection) continue;
+      const std::string& name = setup.name;
       MongoCollection collection(
           mongoc_client_get_collection(client.get(), connection_.database.c_str(), name.c_str()));
       bson_error_t error;
@@ -141,7 +142,8 @@ class MongoSink : public Sink {
   // A bulk that fails on a transient fault is resent (backing off, for up to retry_for_seconds): only
   // its documents not known to be stored, and a resent document found already there with the same
   // content counts as written (its first sending got through before the fault), not as a duplicate.
-  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
+  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents,
+                             const WriteMode&) override {
     WriteOutcome outcome;
     if (documents.empty()) return outcome;
     std::vector<size_t> pending;  // positions in `documents` still to be sent
