@@ -15,6 +15,7 @@ class DumpSink : public Sink {
   std::string DisplayName() const override { return fmt::format("dump:{} (database {})", dir_, database_); }
 
   Status Prepare(const std::vector<CollectionSetup>& collections) override {
+    S2M_RETURN_IF_ERROR(RefuseMergeIntoFiles(DisplayName(), collections));
     for (const auto& c : collections) {
       const std::string& name = c.name;
       S2M_RETURN_IF_ERROR(files_.Create(Base(name) + ".bson"));

@@ -17,6 +17,7 @@ class JsonlSink : public Sink {
   std::string DisplayName() const override { return "jsonl:" + path_; }
 
   Status Prepare(const std::vector<CollectionSetup>& collections) override {
+    S2M_RETURN_IF_ERROR(RefuseMergeIntoFiles(DisplayName(), collections));
     // Files are always replaced: appending to an earlier run's output would duplicate documents.
     for (const auto& c : collections) S2M_RETURN_IF_ERROR(files_.Create(PathFor(c.name)));
     return Status::Ok();
