@@ -10,6 +10,7 @@
 #include "sql2mongo/source.h"
 #include "sql2mongo/status.h"
 #include "sql2mongo/value.h"
+#include "sql2mongo/write_mode.h"
 
 namespace sql2mongo {
 
@@ -53,6 +54,8 @@ struct EmbedSpec {
   std::vector<OrderTerm> order_by;
   std::optional<NullPolicy> nulls;
   std::vector<EmbedSpec> embeds;
+  std::string merge_key;        // merge mode: the elements' field this array is merged by; "": replaced whole
+  MappingPlace merge_key_place;
   MappingPlace place;       // of the embed's name
   MappingPlace from_place;  // of "from"
   std::string pointer;      // JSON pointer of this embed, to place later errors
@@ -71,6 +74,8 @@ struct CollectionSpec {
   std::vector<OrderTerm> order_by;
   std::optional<NullPolicy> nulls;
   std::vector<EmbedSpec> embeds;
+  std::optional<WriteModeKind> mode;  // "mode"; unset: insert. run --mode replaces it (LoadJob)
+  bool drop = false;                  // "drop": true, as run --drop for this collection
   MappingPlace place;
   MappingPlace from_place;
   std::string pointer;

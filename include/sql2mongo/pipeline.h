@@ -16,7 +16,7 @@ namespace sql2mongo {
 struct RunOptions {
   size_t batch_size = 1000;            // root rows read and documents written per batch
   size_t batch_bytes = 16 << 20;       // a write batch is cut once its documents reach this many bytes
-  bool drop = false;                   // replace the target collections
+  bool drop = false;                   // replace every target collection (as "drop": true on each)
   int writers = 2;                     // batches written at once (the sink may allow fewer)
   int read_partitions = 1;             // key ranges of a root table read at once, each by its own reader
   // Where rejected rows and documents go, as JSON lines: a folder with one <collection>.jsonl each, or

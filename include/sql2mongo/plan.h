@@ -9,6 +9,7 @@
 
 #include "sql2mongo/mapping.h"
 #include "sql2mongo/source.h"
+#include "sql2mongo/write_mode.h"
 
 namespace sql2mongo {
 
@@ -71,6 +72,8 @@ struct CollectionPlan {
   std::string name;
   IdPlan id;
   TablePlan table;
+  WriteMode write_mode;  // the mapping's "mode" (and merge keys), or run --mode
+  bool drop = false;     // the mapping's "drop": true; run --drop sets it for every collection
 };
 
 struct Plan {

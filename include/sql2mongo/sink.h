@@ -10,6 +10,7 @@
 
 #include "sql2mongo/status.h"
 #include "sql2mongo/target_info.h"
+#include "sql2mongo/write_mode.h"
 
 namespace sql2mongo {
 
@@ -42,20 +43,32 @@ class Sink {
     return kFiles;
   }
   // Which of `collections` already exist and hold documents: what a run without --drop would add to
-  // (and, in insert mode, collide with). Reads only; the file sinks have none.
+  // (and, in insert mode, collide with). Reads only (check calls it); the file sinks have none.
   virtual Result<std::vector<std::string>> ExistingCollections(const std::vector<std::string>& collections) {
     return std::vector<std::string>{};
   }
-  // Readies the collections for writing; drop=true replaces them. The target was checked when the sink
-  // was opened (reachable, identified), so a dry run never needs this.
-  virtual Status Prepare(const std::vector<std::string>& collections, bool drop) = 0;
-  // Writes the documents; thread-safe (sinks serialize or pool internally). A document the target
-  // refuses is reported in the outcome; a failed Status means the batch's fate is unknown (connection
-  // lost) and the run must stop.
-  virtual Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) = 0;
+  // Readies the collections for writing, before the first Write. A collection with
+  // `replace_collection` is loaded aside and becomes the live one only at Publish. A sink refuses here,
+  // before anything is written, a mode it cannot honour. The target was checked when the sink was
+  // opened (reachable, identified), so a dry run never needs this.
+  struct CollectionSetup {
+    std::string name;
+    WriteMode mode;
+    bool replace_collection = false;  // --drop, "drop": true
+  };
+  virtual Status Prepare(const std::vector<CollectionSetup>& collections) = 0;
+  // Writes the documents as `mode` says; thread-safe (sinks serialize or pool internally). A document
+  // the target refuses is reported in the outcome; a failed Status means the batch's fate is unknown
+  // (connection lost) and the run must stop.
+  virtual Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents,
+                                     const WriteMode& mode) = 0;
   // Called once after the last Write: flushes and closes what the sink buffers. A failure here (a full
   // disk) means documents counted as written may not be there, and the run fails.
   virtual Status Finish() { return Status::Ok(); }
+  // After Finish, and only when the whole run succeeded: the collections Prepare set aside
+  // (replace_collection) replace the live ones. A run that fails never calls it, so the live
+  // collections keep their old documents.
+  virtual Status Publish() { return Status::Ok(); }
 
   // Where a sink says what it waits on ("target unreachable, retrying (attempt 3, 12 s)"), for the
   // progress display; an empty text clears it. Set before the first Write.

@@ -29,6 +29,8 @@ struct TargetInfo {
   int64_t max_document_bytes = 16 * 1024 * 1024;
   int64_t max_message_bytes = 48000000;
   ValueSupport supports;
+  // Update (or replace) statements one command may carry; 0: as many as the server's maxWriteBatchSize.
+  int max_updates_per_command = 0;
   // How `supports` was decided, for the log line: "known limits of FerretDB v1", "MongoDB stores every
   // BSON type".
   std::string support_source;

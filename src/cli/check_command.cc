@@ -55,8 +55,9 @@ class SampleSink : public Sink {
   std::string DisplayName() const override { return "samples of " + target_.DisplayName(); }
   // The real target's identity, so documents it could not store are refused here just as there.
   const TargetInfo& Target() const override { return target_.Target(); }
-  Status Prepare(const std::vector<std::string>&, bool) override { return Status::Ok(); }
-  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
+  Status Prepare(const std::vector<CollectionSetup>&) override { return Status::Ok(); }
+  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents,
+                             const WriteMode&) override {
     WriteOutcome outcome;
     std::lock_guard lock(mutex_);
     auto& kept = samples_[collection];
@@ -351,23 +352,66 @@ class Checker {
             fmt::format("field '{}'{}: {}, which {} cannot store; {}", f.field, f.column.empty() ? "" : " from " + f.column,
                         f.what, target.Name(), f.fix));
     }
-    std::vector<std::string> names;
-    for (const auto& c : job_.plan.collections) names.push_back(c.name);
+    DescribeWritesIntoExisting();
+    return true;
+  }
+
+  // What the run's mode (and --drop) will do with the collections the target already holds, and the
+  // staging collections an earlier --drop run left (killed, or failed).
+  void DescribeWritesIntoExisting() {
+    std::vector<std::string> names, staging;
+    for (const auto& c : job_.plan.collections) {
+      names.push_back(c.name);
+      staging.push_back(StagingCollectionName(c.name));
+    }
     Result<std::vector<std::string>> existing = job_.sink->ExistingCollections(names);
     if (!existing.ok()) {
       Add(Finding::kProblem, "", "", existing.status().message());
-    } else {
-      for (const std::string& name : existing.value()) {
-        if (arguments_.drop)
-          Info(name.substr(0, name.find(' ')), fmt::format("the target holds collection {}: run --drop replaces it", name));
-        else
-          Add(Finding::kProblem, "", name.substr(0, name.find(' ')),
-              fmt::format("the target already holds collection {}: a run without --drop adds to it, and every "
-                          "document whose _id is already there is rejected as a duplicate; pass --drop to replace it",
-                          name));
+      return;
+    }
+    for (const std::string& described : existing.value()) {
+      std::string name = described.substr(0, described.find(" ("));
+      const CollectionPlan* plan = nullptr;
+      for (const auto& c : job_.plan.collections)
+        if (c.name == name) plan = &c;
+      if (!plan) continue;
+      if (arguments_.drop || plan->drop) {
+        Info(name, fmt::format("the target holds collection {}: the run loads {} and renames it over {} once the "
+                               "whole run succeeded (a failed run leaves it as it is)",
+                               described, StagingCollectionName(name), name));
+        continue;
+      }
+      switch (plan->write_mode.kind) {
+        case WriteModeKind::kInsert:
+          Add(Finding::kProblem, "", name,
+              fmt::format("the target already holds collection {}: a run in mode insert adds to it, and every "
+                          "document whose _id is already there is rejected as a duplicate; pass --drop to replace "
+                          "it, or --mode replace or merge to update it",
+                          described));
+          break;
+        case WriteModeKind::kReplace:
+          Info(name, fmt::format("the target holds collection {}: mode replace replaces each document whose _id "
+                                 "is there, whole, and adds the others; documents the source no longer has stay",
+                                 described));
+          break;
+        case WriteModeKind::kMerge: {
+          std::string arrays;
+          for (const auto& merge : plan->write_mode.merged_arrays)
+            arrays += fmt::format("{}{} merged by {}", arrays.empty() ? "" : ", ", merge.field, merge.key);
+          Info(name, fmt::format("the target holds collection {}: mode merge sets the mapped top-level fields of "
+                                 "each document whose _id is there (fields other tools added stay; arrays are "
+                                 "replaced whole{}) and adds the others",
+                                 described, arrays.empty() ? "" : ", but " + arrays));
+          break;
+        }
       }
     }
-    return true;
+    Result<std::vector<std::string>> left = job_.sink->ExistingCollections(staging);
+    if (!left.ok()) return;
+    for (const std::string& described : left.value())
+      Info("", fmt::format("the target holds staging collection {}, left by a --drop run that did not finish; the "
+                           "next --drop run drops it and loads it again",
+                           described));
   }
 
   static std::string Columns(const std::vector<std::string>& names) {
@@ -586,6 +630,7 @@ void AddCheckCommand(CLI::App& app, CheckArguments* arguments) {
   CLI::App* check = app.add_subcommand(
       "check", "Dry run: check the mapping against the source and the target, build sample documents, write nothing");
   AddJobOptions(check, &arguments->job);
+  AddModeOption(check, &arguments->job);
   check->add_option("--sample", arguments->sample, "Documents to build and print per collection")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();

@@ -19,11 +19,21 @@ void AddJobOptions(CLI::App* command, JobArguments* arguments) {
       ->check(CLI::ExistingFile);
 }
 
+void AddModeOption(CLI::App* command, JobArguments* arguments) {
+  command->add_option("--mode", arguments->mode,
+                      "How documents meet those already in the target, for every collection (overrides the "
+                      "mapping's \"mode\"): insert (an _id already there is a reject), replace (whole documents, "
+                      "upserted), merge ($set of the mapped fields, upserted)")
+      ->check(CLI::IsMember({"insert", "replace", "merge"}));
+}
+
 Result<Job> LoadJob(const JobArguments& arguments, JobPart up_to) {
   Job job;
   S2M_ASSIGN_OR_RETURN(job.mapping, ParseMappingFile(arguments.mapping_file));
   if (!arguments.source_uri.empty()) job.mapping.source_uri = arguments.source_uri;
   if (!arguments.target_uri.empty()) job.mapping.target_uri = arguments.target_uri;
+  if (!arguments.mode.empty())
+    for (auto& collection : job.mapping.collections) collection.mode = ParseWriteMode(arguments.mode);
   if (job.mapping.source_uri.empty())
     return Status::Error(StatusCode::kUsage, fmt::format("{}: no source; set \"source\" in the mapping or pass "
                                                          "--source sqlite:PATH", arguments.mapping_file));

@@ -25,10 +25,13 @@ struct JobArguments {
   int threads = 0;            // 0: one per core; also how many readers of the snapshot the source opens
   int writers = 2;            // concurrent bulk inserts into a MongoDB target
   double retry_for = 120;     // seconds a write retries transient target faults (run --retry-for)
+  std::string mode;           // --mode insert|replace|merge for every collection; "": the mapping's
 };
 
 // The MAPPING argument and --source, --target, --password-file.
 void AddJobOptions(CLI::App* command, JobArguments* arguments);
+// --mode, for the commands that write (run) or predict a write (check).
+void AddModeOption(CLI::App* command, JobArguments* arguments);
 
 // How far LoadJob goes.
 enum class JobPart {

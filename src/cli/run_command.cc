@@ -43,7 +43,10 @@ int ExitCodeOf(const RunSummary& summary) {
 void AddRunCommand(CLI::App& app, RunArguments* arguments) {
   CLI::App* run = app.add_subcommand("run", "Migrate: read the source, build documents, write them to the target");
   AddJobOptions(run, &arguments->job);
-  run->add_flag("--drop", arguments->drop, "Drop the target collections first, replacing them");
+  AddModeOption(run, &arguments->job);
+  run->add_flag("--drop", arguments->drop,
+                "Replace the target collections: load each into a staging collection, renamed over the live one "
+                "once the whole run succeeded (a failed run leaves the live ones as they were)");
   run->add_option("--batch-size", arguments->batch_size, "Rows read and documents inserted per batch")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();

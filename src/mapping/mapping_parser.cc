@@ -52,6 +52,8 @@ class MappingReader {
       c.order_by = ReadOrderBy(spec);
       c.nulls = ReadNulls(spec);
       S2M_RETURN_IF_ERROR(ReadEmbeds(spec, pointer, &c.embeds));
+      if (spec.contains("mode")) c.mode = ParseWriteMode(spec["mode"].get<std::string>());  // one of the schema's
+      c.drop = spec.value("drop", false);
       mapping.collections.push_back(std::move(c));
     }
     return mapping;
@@ -144,6 +146,8 @@ class MappingReader {
       embed.where = spec.value("where", "");
       embed.order_by = ReadOrderBy(spec);
       embed.nulls = ReadNulls(spec);
+      embed.merge_key = spec.value("merge_key", "");
+      if (!embed.merge_key.empty()) embed.merge_key_place = Place(child + "/merge_key");
       S2M_RETURN_IF_ERROR(ReadEmbeds(spec, child, &embed.embeds));
       out->push_back(std::move(embed));
     }

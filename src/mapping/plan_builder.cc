@@ -369,6 +369,14 @@ class PlanBuilder {
     S2M_RETURN_IF_ERROR(AddFields(*table, spec.all_columns, spec.fields, spec.exclude, id_columns, nulls,
                                   spec.pointer, &plan.table));
     S2M_RETURN_IF_ERROR(AddEmbeds(*table, spec.embeds, nulls, spec.name, &plan.table));
+    plan.write_mode.kind = spec.mode.value_or(WriteModeKind::kInsert);
+    plan.drop = spec.drop;
+    if (plan.write_mode.kind != WriteModeKind::kInsert && plan.id.kind == IdPlan::Kind::kGenerated)
+      return MappingError(spec.place, fmt::format("collection '{}' is written in mode \"{}\", which finds documents by "
+                                                  "_id, but table '{}' has no primary key and the mapping no \"_id\": "
+                                                  "every run would make new ObjectIds; name the key columns with \"_id\"",
+                                                  spec.name, WriteModeName(plan.write_mode.kind), table->name));
+    S2M_RETURN_IF_ERROR(AddMergeKeys(spec, &plan));
     // _id is written first by the builder; a field or embed of the same name would make a second one.
     for (const auto& node : plan.table.shape) {
       if (node.key == "_id")
@@ -377,6 +385,50 @@ class PlanBuilder {
                                                     "or \"exclude\" it", spec.name, table->name));
     }
     return plan;
+  }
+
+  // "merge_key" on an array embed at the document's top level: merge mode merges that array element by
+  // element. Deeper arrays sit inside an element that is itself replaced whole, so a key there would
+  // promise what the merge cannot keep.
+  Status AddMergeKeys(const CollectionSpec& spec, CollectionPlan* plan) {
+    for (size_t i = 0; i < spec.embeds.size(); ++i) {
+      const EmbedSpec& embed = spec.embeds[i];
+      S2M_RETURN_IF_ERROR(RefuseNestedMergeKeys(embed.embeds));
+      if (embed.merge_key.empty()) continue;
+      const EmbedPlan& planned = plan->table.embeds[i];  // AddEmbeds keeps the specs' order
+      if (embed.kind != EmbedKind::kArray || planned.table.value_column >= 0)
+        return MappingError(embed.merge_key_place,
+                            fmt::format("\"merge_key\" merges an array of sub-documents by one of their fields, and "
+                                        "embed '{}' is {}; remove \"merge_key\"", embed.path,
+                                        embed.kind == EmbedKind::kObject ? "an object" : "an array of plain values"));
+      if (embed.path.find('.') != std::string::npos)
+        return MappingError(embed.merge_key_place,
+                            fmt::format("\"merge_key\" needs the array at the document's top level, and '{}' is "
+                                        "inside a sub-document that merge mode sets whole; give the embed a plain name",
+                                        embed.path));
+      std::vector<std::string> keys;
+      for (const ShapeNode& node : planned.table.shape)
+        if (node.kind == ShapeNode::Kind::kField) keys.push_back(node.key);
+      if (std::find(keys.begin(), keys.end(), embed.merge_key) == keys.end())
+        return MappingError(embed.merge_key_place,
+                            fmt::format("\"merge_key\": the elements of '{}' have no field '{}'{}; name one of their "
+                                        "top-level fields (not a column: the field it becomes)",
+                                        embed.path, embed.merge_key, DidYouMean(embed.merge_key, keys)));
+      plan->write_mode.merged_arrays.push_back(ArrayMerge{embed.path, embed.merge_key});
+    }
+    return Status::Ok();
+  }
+
+  Status RefuseNestedMergeKeys(const std::vector<EmbedSpec>& embeds) {
+    for (const EmbedSpec& embed : embeds) {
+      if (!embed.merge_key.empty())
+        return MappingError(embed.merge_key_place,
+                            fmt::format("\"merge_key\" works on arrays at the document's top level; '{}' is inside "
+                                        "an element that merge mode replaces whole (put \"merge_key\" on the "
+                                        "outermost array)", embed.path));
+      S2M_RETURN_IF_ERROR(RefuseNestedMergeKeys(embed.embeds));
+    }
+    return Status::Ok();
   }
 
   const Mapping& mapping_;

@@ -451,7 +451,7 @@ class CollectionRun {
   // Writes `batch`; *written counts the documents the target took.
   bool Flush(std::vector<BsonPtr>* batch, uint64_t* written) {
     StageTimer write_time(counters_.write_ns);
-    Result<WriteOutcome> outcome = sink_.Write(plan_.name, *batch);
+    Result<WriteOutcome> outcome = sink_.Write(plan_.name, *batch, plan_.write_mode);
     write_time.Stop();
     if (!outcome.ok()) {
       Fail(outcome.status().WithContext(fmt::format("writing collection '{}'", plan_.name)));
@@ -701,8 +701,12 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
   RunProgress& progress = options.progress ? *options.progress : own;
   RunSummary summary;
   std::vector<std::string> names;
-  for (const auto& c : plan.collections) names.push_back(c.name);
-  summary.failure = sink.Prepare(names, options.drop);
+  std::vector<Sink::CollectionSetup> setups;
+  for (const auto& c : plan.collections) {
+    names.push_back(c.name);
+    setups.push_back(Sink::CollectionSetup{c.name, c.write_mode, options.drop || c.drop});
+  }
+  summary.failure = sink.Prepare(setups);
   if (summary.failure.ok()) summary.failure = source.BeginSnapshot();
   if (!summary.failure.ok()) {
     summary.collections = progress.Read();
@@ -753,6 +757,8 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
   if (failure.ok()) failure = ended;
   Status finished = sink.Finish();
   if (failure.ok()) failure = finished;
+  // Only a whole run replaces live collections: a failed one leaves them as they were.
+  if (failure.ok()) failure = sink.Publish();
   summary.collections = progress.Read();
   summary.seconds = progress.ElapsedSeconds();
   summary.rejects_files = rejects.files();

@@ -4,7 +4,8 @@
 
 namespace sql2mongo {
 
-Result<WriteOutcome> ComparisonSink::Write(const std::string& collection, const std::vector<BsonPtr>& documents) {
+Result<WriteOutcome> ComparisonSink::Write(const std::string& collection, const std::vector<BsonPtr>& documents,
+                                          const WriteMode&) {
   if (collection != comparison_.collection())
     return Status::Error(StatusCode::kInternal, fmt::format("verify compares collection '{}', not '{}'",
                                                             comparison_.collection(), collection));

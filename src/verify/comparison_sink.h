@@ -16,9 +16,11 @@ class ComparisonSink : public Sink {
       : target_name_(std::move(target_name)), comparison_(comparison) {}
 
   std::string DisplayName() const override { return "verification against " + target_name_; }
-  Status Prepare(const std::vector<std::string>&, bool) override { return Status::Ok(); }
-  // Thread-safe, as the pipeline's writers need: the comparison is.
-  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override;
+  Status Prepare(const std::vector<CollectionSetup>&) override { return Status::Ok(); }
+  // Thread-safe, as the pipeline's writers need: the comparison is. The mode does not matter: what
+  // the documents are is compared, not how a run would write them.
+  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents,
+                             const WriteMode& mode) override;
 
  private:
   std::string target_name_;  // password removed

@@ -154,7 +154,9 @@ TEST_P(CheckCommandTest, ACollectionTheTargetAlreadyHoldsIsAProblem) {
   // For a run with --drop, the same collection is only information: it will be replaced.
   auto with_drop = CheckJson(mapping, "--sample 1 --drop", &code);
   EXPECT_EQ(code, 0) << Messages(with_drop);
-  EXPECT_TRUE(HasFinding(with_drop, "info", "the target holds collection artists (1 documents): run --drop replaces it"))
+  EXPECT_TRUE(HasFinding(with_drop, "info",
+                         "the target holds collection artists (1 documents): the run loads artists__s2m_staging and "
+                         "renames it over artists once the whole run succeeded"))
       << Messages(with_drop);
 }
 

@@ -23,6 +23,8 @@ BsonPtr Doc(int32_t id, const Value& value) {
   return doc;
 }
 
+const WriteMode kInsert;
+
 class MongoSinkTest : public TargetTest {
  protected:
   void SetUp() override {
@@ -32,7 +34,7 @@ class MongoSinkTest : public TargetTest {
     auto sink = OpenSink(TargetBaseUri() + "/" + database_);
     ASSERT_TRUE(sink.ok()) << sink.status().message();
     sink_ = std::move(sink).value();
-    ASSERT_TRUE(sink_->Prepare({"values"}, /*drop=*/true).ok());
+    ASSERT_TRUE(sink_->Prepare({{"values", kInsert, /*replace_collection=*/false}}).ok());
   }
   void TearDown() override {
     if (!database_.empty()) DropDatabase(database_);
@@ -54,7 +56,7 @@ TEST_P(MongoSinkTest, EveryValueTypeReadsBackAsTheSameBson) {
   docs.push_back(Doc(6, Value(Null{})));
   docs.push_back(Doc(7, Value(-0.0)));
   docs.push_back(Doc(8, Value(1.5e300)));
-  auto outcome = sink_->Write("values", docs);
+  auto outcome = sink_->Write("values", docs, kInsert);
   ASSERT_TRUE(outcome.ok()) << outcome.status().message();
   EXPECT_EQ(outcome->written, 8u);
   EXPECT_TRUE(outcome->refused.empty());
@@ -92,7 +94,7 @@ TEST_P(MongoSinkTest, Decimal128KeepsEveryDigit) {
   std::vector<BsonPtr> docs;
   docs.push_back(Doc(1, Value(Decimal{"12345678901234567890.123456789012"})));  // 32 digits, exact
   docs.push_back(Doc(2, Value(Decimal{"-0.000001"})));
-  auto outcome = sink_->Write("values", docs);
+  auto outcome = sink_->Write("values", docs, kInsert);
   ASSERT_TRUE(outcome.ok()) << outcome.status().message();
   EXPECT_EQ(outcome->written, 2u);
   auto back = FindDocuments(database_, "values");
@@ -141,7 +143,7 @@ TEST_P(MongoSinkTest, ValuesTheServerCannotStoreAreRefusedBeforeSending) {
       {stores.dotted_keys, "the key 'a.b'"},
       {stores.dollar_keys, "the key '$weird'"},
       {true, ""}};
-  auto outcome = sink_->Write("values", docs);
+  auto outcome = sink_->Write("values", docs, kInsert);
   ASSERT_TRUE(outcome.ok()) << outcome.status().message();
   size_t storable = 0;
   std::map<size_t, std::string> refused;
@@ -161,7 +163,7 @@ TEST_P(MongoSinkTest, ValuesTheServerCannotStoreAreRefusedBeforeSending) {
   // The connection is still good: the next batch is written.
   std::vector<BsonPtr> more;
   more.push_back(Doc(8, Value(int32_t{8})));
-  auto next = sink_->Write("values", more);
+  auto next = sink_->Write("values", more, kInsert);
   ASSERT_TRUE(next.ok()) << next.status().message();
   EXPECT_EQ(next->written, 1u);
 }
@@ -196,7 +198,7 @@ TEST_P(MongoSinkTest, RefusedDocumentsAreReportedByTheirPositionInTheBatch) {
   docs.push_back(Doc(2, Value(int32_t{2})));
   docs.push_back(Doc(1, Value(int32_t{3})));  // duplicate _id
   docs.push_back(Doc(4, Value(int32_t{4})));
-  auto outcome = sink_->Write("values", docs);
+  auto outcome = sink_->Write("values", docs, kInsert);
   ASSERT_TRUE(outcome.ok()) << outcome.status().message();
   EXPECT_EQ(outcome->written, 3u);
   ASSERT_EQ(outcome->refused.size(), 1u);
@@ -216,14 +218,14 @@ TEST_P(MongoSinkTest, ALostConnectionNamesTheCollectionWhatWasAcknowledgedAndThe
   ASSERT_TRUE(sink.ok()) << sink.status().message();
   std::vector<BsonPtr> first;
   for (int32_t id = 1; id <= 3; ++id) first.push_back(Doc(id, Value(id)));
-  auto written = (*sink)->Write("values", first);
+  auto written = (*sink)->Write("values", first, kInsert);
   ASSERT_TRUE(written.ok()) << written.status().message();
   EXPECT_EQ(written->written, 3u);
 
   proxy.Cut();
   std::vector<BsonPtr> second;
   second.push_back(Doc(4, Value(int32_t{4})));
-  auto lost = (*sink)->Write("values", second);
+  auto lost = (*sink)->Write("values", second, kInsert);
   ASSERT_FALSE(lost.ok());
   const std::string& message = lost.status().message();
   EXPECT_NE(message.find("writing collection 'values' failed"), std::string::npos) << message;
@@ -235,8 +237,8 @@ TEST_P(MongoSinkTest, ALostConnectionNamesTheCollectionWhatWasAcknowledgedAndThe
 TEST_P(MongoSinkTest, DropReplacesTheCollection) {
   std::vector<BsonPtr> docs;
   docs.push_back(Doc(1, Value(int32_t{1})));
-  ASSERT_TRUE(sink_->Write("values", docs).ok());
-  ASSERT_TRUE(sink_->Prepare({"values"}, /*drop=*/true).ok());
+  ASSERT_TRUE(sink_->Write("values", docs, kInsert).ok());
+  ASSERT_TRUE(sink_->Prepare({{"values", kInsert, /*replace_collection=*/true}}).ok());
   EXPECT_EQ(CountDocuments(database_, "values"), 0);
 }
 

@@ -219,6 +219,19 @@ void InsertDocument(const std::string& database, const std::string& collection, 
   ASSERT_TRUE(mongoc_collection_insert_one(coll.get(), doc.get(), nullptr, nullptr, &error)) << error.message;
 }
 
+void UpdateDocument(const std::string& database, const std::string& collection, const std::string& filter_json,
+                    const std::string& update_json) {
+  BsonPtr filter = BsonFromJson(filter_json), update = BsonFromJson(update_json);
+  MongoCollection coll(mongoc_client_get_collection(Client(), database.c_str(), collection.c_str()));
+  ScopedBson reply;
+  bson_error_t error;
+  ASSERT_TRUE(mongoc_collection_update_one(coll.get(), filter.get(), update.get(), nullptr, reply.ResetForOutput(), &error))
+      << error.message;
+  bson_iter_t matched;
+  ASSERT_TRUE(bson_iter_init_find(&matched, reply.get(), "matchedCount") && bson_iter_as_int64(&matched) == 1)
+      << "no document matched " << filter_json << ": " << Json(reply.get());
+}
+
 std::vector<std::string> CollectionNames(const std::string& database) {
   mongoc_database_t* db = mongoc_client_get_database(Client(), database.c_str());
   bson_error_t error;

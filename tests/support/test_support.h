@@ -96,6 +96,10 @@ std::vector<BsonPtr> FindDocuments(const std::string& database, const std::strin
 int64_t CountDocuments(const std::string& database, const std::string& collection);
 // Inserts one document given as (relaxed) Extended JSON; fails the test when the server refuses it.
 void InsertDocument(const std::string& database, const std::string& collection, const std::string& json);
+// Applies `update_json` (an update document: {"$set": ...}) to the one document matching `filter_json`,
+// as another tool would; fails the test when the server refuses it or nothing matched.
+void UpdateDocument(const std::string& database, const std::string& collection, const std::string& filter_json,
+                    const std::string& update_json);
 // The collection names of `database`, sorted.
 std::vector<std::string> CollectionNames(const std::string& database);
 void DropDatabase(const std::string& database);

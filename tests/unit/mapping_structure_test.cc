@@ -24,14 +24,26 @@ TEST(MappingStructure, UnknownKeySuggestsTheKeyItIsATypoOf) {
   EXPECT_EQ(ErrorOf(Orders("{\"from\": \"Orders\",\n"
                            "      \"embed\": {\"lines\": {\"from\": \"Lines\", \"as\": \"array\", \"foriegn\": \"OrderId\"}}}")),
             "orders.json:4:59: collections.orders.embed.lines: unknown key 'foriegn' (did you mean 'foreign'?); "
-            "allowed keys: from, as, local, foreign, fields, exclude, value, where, order_by, nulls, embed, comment");
+            "allowed keys: from, as, local, foreign, fields, exclude, value, where, order_by, nulls, embed, merge_key, "
+            "comment");
 }
 
 TEST(MappingStructure, ATypoOfARequiredKeyIsOneProblemNotTwo) {
   // "form" is unknown and "from" is missing: one mistake, one message.
   EXPECT_EQ(ErrorOf(Orders("{\"form\": \"Orders\"}")),
             "orders.json:3:16: collections.orders: unknown key 'form' (did you mean 'from'?); allowed keys: from, _id, "
-            "fields, exclude, where, order_by, nulls, embed, comment");
+            "fields, exclude, where, order_by, nulls, embed, mode, drop, comment");
+}
+
+TEST(MappingStructure, AModeIsOneOfTheThreeWithWhatEachDoes) {
+  std::string error = ErrorOf(Orders("{\"from\": \"Orders\", \"mode\": \"upsert\"}"));
+  EXPECT_NE(error.find("orders.json:3:42: collections.orders: 'mode' must be one of \"insert\", \"replace\", \"merge\", "
+                       "got \"upsert\""),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("\"merge\" ($set of the mapped top-level fields"), std::string::npos) << error;
+  EXPECT_EQ(ErrorOf(Orders("{\"from\": \"Orders\", \"drop\": \"yes\"}")),
+            "orders.json:3:42: collections.orders: 'drop' must be true or false, got a string");
 }
 
 TEST(MappingStructure, WrongTypeSaysWhatTheValueMustBeAndWhatItIs) {
@@ -134,7 +146,7 @@ TEST(MappingStructure, EveryProblemIsReportedOneLineEachInTheFilesOrder) {
             "(default); \"omit\": the field is left out\n"
             "orders.json:4:43: collections.orders: 'where' is empty; it must be an SQL condition\n"
             "orders.json:5:32: collections.items: unknown key 'feilds' (did you mean 'fields'?); allowed keys: from, _id, "
-            "fields, exclude, where, order_by, nulls, embed, comment");
+            "fields, exclude, where, order_by, nulls, embed, mode, drop, comment");
 }
 
 TEST(MappingStructure, PastTwentyProblemsTheRestAreCounted) {

@@ -44,6 +44,50 @@ TEST_F(PlanBuilderTest, AllColumnsWithPrimaryKeyAsId) {
   EXPECT_EQ(c.table.order_by[0].column, "GenreId");
 }
 
+TEST_F(PlanBuilderTest, ModeDropAndMergeKeysReachThePlan) {
+  Result<Plan> plan = Build(R"("c": {"from": "Customer", "mode": "merge", "drop": true, "fields": {"name": "FirstName"},
+      "embed": {"invoices": {"from": "Invoice", "as": "array", "merge_key": "InvoiceId"}}},
+      "g": {"from": "Genre"})");
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  const CollectionPlan& c = plan->collections[0];
+  EXPECT_EQ(c.write_mode.kind, WriteModeKind::kMerge);
+  EXPECT_TRUE(c.drop);
+  ASSERT_EQ(c.write_mode.merged_arrays.size(), 1u);
+  EXPECT_EQ(c.write_mode.merged_arrays[0].field, "invoices");
+  EXPECT_EQ(c.write_mode.merged_arrays[0].key, "InvoiceId");
+  EXPECT_EQ(plan->collections[1].write_mode.kind, WriteModeKind::kInsert);  // the default
+  EXPECT_FALSE(plan->collections[1].drop);
+}
+
+TEST_F(PlanBuilderTest, AMergeKeyMustBeAFieldOfTheElementsWithTheClosestOne) {
+  EXPECT_EQ(Error(R"("c": {"from": "Customer", "mode": "merge",
+      "embed": {"invoices": {"from": "Invoice", "as": "array", "merge_key": "InvoiceID"}}})"),
+            "m.json:3:77: \"merge_key\": the elements of 'invoices' have no field 'InvoiceID' (did you mean "
+            "'InvoiceId'?); name one of their top-level fields (not a column: the field it becomes)");
+}
+
+TEST_F(PlanBuilderTest, AMergeKeyOnlyOnAnArrayAtTheTopLevel) {
+  std::string nested = Error(R"("c": {"from": "Customer", "embed": {"invoices": {"from": "Invoice", "as": "array",
+      "embed": {"lines": {"from": "InvoiceLine", "as": "array", "merge_key": "InvoiceLineId"}}}}})");
+  EXPECT_NE(nested.find("works on arrays at the document's top level; 'lines' is inside an element"), std::string::npos)
+      << nested;
+  std::string object = Error(R"("t": {"from": "Track", "embed": {"album": {"from": "Album", "as": "object", "merge_key": "Title"}}})");
+  EXPECT_NE(object.find("embed 'album' is an object; remove \"merge_key\""), std::string::npos) << object;
+}
+
+TEST_F(PlanBuilderTest, ReplaceOrMergeNeedsAKeyToFindDocumentsBy) {
+  auto source = OpenSource("sqlite:" + testing::MakeSqliteDatabase("no_key.db", "CREATE TABLE t (a TEXT); INSERT INTO t VALUES ('x');"));
+  ASSERT_TRUE(source.ok());
+  Result<Mapping> mapping = ParseMappingText(R"({"collections": {"t": {"from": "t", "mode": "replace"}}})", "m.json");
+  ASSERT_TRUE(mapping.ok()) << mapping.status().message();
+  Result<Plan> plan = BuildPlan(mapping.value(), *source.value());
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("is written in mode \"replace\", which finds documents by _id, but table 't' "
+                                         "has no primary key"),
+            std::string::npos)
+      << plan.status().message();
+}
+
 TEST_F(PlanBuilderTest, CompositePrimaryKeyBecomesASubDocumentId) {
   Result<Plan> plan = Build(R"("pt": {"from": "PlaylistTrack"})");
   ASSERT_TRUE(plan.ok()) << plan.status().message();

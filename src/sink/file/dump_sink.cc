@@ -14,8 +14,10 @@ class DumpSink : public Sink {
 
   std::string DisplayName() const override { return fmt::format("dump:{} (database {})", dir_, database_); }
 
-  Status Prepare(const std::vector<std::string>& collections, bool) override {
-    for (const auto& name : collections) {
+  Status Prepare(const std::vector<CollectionSetup>& collections) override {
+    S2M_RETURN_IF_ERROR(RefuseMergeIntoFiles(DisplayName(), collections));
+    for (const auto& c : collections) {
+      const std::string& name = c.name;
       S2M_RETURN_IF_ERROR(files_.Create(Base(name) + ".bson"));
       // What mongorestore reads to recreate the collection: no options, the default _id index.
       nlohmann::ordered_json metadata = {
@@ -29,7 +31,8 @@ class DumpSink : public Sink {
     return Status::Ok();
   }
 
-  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
+  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents,
+                             const WriteMode&) override {
     // Documents back to back, as mongodump writes them; one append per batch.
     std::string bytes;
     for (const auto& doc : documents) bytes.append(reinterpret_cast<const char*>(bson_get_data(doc.get())), doc->len);

@@ -9,6 +9,11 @@
 
 namespace sql2mongo {
 
+// A file sink writes every document whole into a new file, so insert and replace come to the same and
+// --drop has nothing to set aside; merge mode would promise to keep fields of stored documents there
+// are none of (and mongorestore of a dump inserts): refused, naming the collection and the fix.
+Status RefuseMergeIntoFiles(const std::string& sink_name, const std::vector<Sink::CollectionSetup>& collections);
+
 // Accepts and discards every document. Measures what the pipeline itself can read and build, since a
 // real target (and FerretDB or mongo-java-server in tests most of all) accepts far fewer documents a
 // second than the pipeline can build.

@@ -16,13 +16,15 @@ class JsonlSink : public Sink {
 
   std::string DisplayName() const override { return "jsonl:" + path_; }
 
-  Status Prepare(const std::vector<std::string>& collections, bool) override {
+  Status Prepare(const std::vector<CollectionSetup>& collections) override {
+    S2M_RETURN_IF_ERROR(RefuseMergeIntoFiles(DisplayName(), collections));
     // Files are always replaced: appending to an earlier run's output would duplicate documents.
-    for (const auto& name : collections) S2M_RETURN_IF_ERROR(files_.Create(PathFor(name)));
+    for (const auto& c : collections) S2M_RETURN_IF_ERROR(files_.Create(PathFor(c.name)));
     return Status::Ok();
   }
 
-  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
+  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents,
+                             const WriteMode&) override {
     std::string text;
     for (const auto& doc : documents) {
       std::string json;

@@ -6,8 +6,9 @@ namespace {
 class NullSink : public Sink {
  public:
   std::string DisplayName() const override { return "null: (documents built, then discarded)"; }
-  Status Prepare(const std::vector<std::string>&, bool) override { return Status::Ok(); }
-  Result<WriteOutcome> Write(const std::string&, const std::vector<BsonPtr>& documents) override {
+  Status Prepare(const std::vector<CollectionSetup>&) override { return Status::Ok(); }
+  // Every mode ends the same here: nothing is kept to insert into, replace or merge with.
+  Result<WriteOutcome> Write(const std::string&, const std::vector<BsonPtr>& documents, const WriteMode&) override {
     WriteOutcome outcome;
     outcome.written = documents.size();
     return outcome;

@@ -1,5 +1,7 @@
 #include "sink/file/output_file.h"
 
+#include "sink/file/file_sinks.h"
+
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -7,6 +9,17 @@
 #include <filesystem>
 
 namespace sql2mongo {
+
+Status RefuseMergeIntoFiles(const std::string& sink_name, const std::vector<Sink::CollectionSetup>& collections) {
+  for (const auto& c : collections)
+    if (c.mode.kind == WriteModeKind::kMerge)
+      return Status::Error(StatusCode::kUsage,
+                           fmt::format("{}: collection '{}' is in mode \"merge\", which sets fields of documents "
+                                       "already stored, and a file sink writes new files; merge into a mongodb:// "
+                                       "target, or use --mode insert (or replace: the same here)",
+                                       sink_name, c.name));
+  return Status::Ok();
+}
 
 OutputFiles::~OutputFiles() {
   for (auto& [path, file] : files_) std::fclose(file);

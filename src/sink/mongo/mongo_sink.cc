@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/handles.h"
+#include "sink/mongo/merge_update.h"
 #include "sink/mongo/mongo_connection.h"
 #include "sink/mongo/target_identity.h"
 
@@ -81,15 +82,20 @@ bool AppendId(const bson_t* doc, bson_t* array, uint32_t position) {
   return bson_append_iter(array, key.c_str(), static_cast<int>(key.size()), &id);
 }
 
-// The raw bytes of a document's _id value, as a map key.
-std::string IdKey(const bson_t* doc) {
-  bson_iter_t id;
-  if (!bson_iter_init_find(&id, doc, "_id")) return "";
-  const bson_value_t* value = bson_iter_value(&id);
-  ScopedBson holder;
-  bson_append_value(holder.get(), "", 0, value);
-  return std::string(reinterpret_cast<const char*>(bson_get_data(holder.get())), holder.get()->len);
+// {"_id": {"$in": [the _ids of the documents at `positions`]}} into `filter`.
+void IdsFilter(const std::vector<BsonPtr>& documents, const std::vector<size_t>& positions, bson_t* filter) {
+  ScopedBson ids;
+  uint32_t n = 0;
+  for (size_t position : positions) AppendId(documents[position].get(), ids.get(), n++);
+  bson_t in;
+  BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &in);
+  BSON_APPEND_ARRAY(&in, "$in", ids.get());
+  bson_append_document_end(filter, &in);
 }
+
+// How many times a replace or merge is sent again after colliding on _id (another writer inserted the
+// same _id between our read and our upsert, or changed a merged array) before it becomes a reject.
+constexpr int kConflictRounds = 5;
 
 class MongoSink : public Sink {
  public:
@@ -99,6 +105,8 @@ class MongoSink : public Sink {
     // builder already guarantees: keys come from the mapping or from column names checked at plan time,
     // and the document builder validates every string's UTF-8.
     BSON_APPEND_BOOL(insert_options_.get(), "validate", false);
+    BSON_APPEND_BOOL(upsert_options_.get(), "validate", false);
+    BSON_APPEND_BOOL(upsert_options_.get(), "upsert", true);
   }
 
   std::string DisplayName() const override { return connection_.display_uri; }
@@ -121,10 +129,11 @@ class MongoSink : public Sink {
     return existing;
   }
 
-  Status Prepare(const std::vector<std::string>& collections, bool drop) override {
-    if (!drop) return Status::Ok();
+  Status Prepare(const std::vector<CollectionSetup>& collections) override {
     PooledClient client(connection_.pool.get());
-    for (const auto& name : collections) {
+    for (const auto& setup : collections) {
+      if (!setup.replace_collection) continue;
+      const std::string& name = setup.name;
       MongoCollection collection(
           mongoc_client_get_collection(client.get(), connection_.database.c_str(), name.c_str()));
       bson_error_t error;
@@ -141,7 +150,8 @@ class MongoSink : public Sink {
   // A bulk that fails on a transient fault is resent (backing off, for up to retry_for_seconds): only
   // its documents not known to be stored, and a resent document found already there with the same
   // content counts as written (its first sending got through before the fault), not as a duplicate.
-  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents) override {
+  Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents,
+                             const WriteMode& mode) override {
     WriteOutcome outcome;
     if (documents.empty()) return outcome;
     std::vector<size_t> pending;  // positions in `documents` still to be sent
@@ -160,7 +170,7 @@ class MongoSink : public Sink {
     bool resending = false;
     for (int attempt = 1;; ++attempt) {
       bson_error_t error;
-      Result<bool> sent = SendBulk(collection, documents, &pending, resending, &outcome, &error);
+      Result<bool> sent = SendBulk(collection, documents, mode, &pending, resending, &outcome, &error);
       if (!sent.ok()) return sent.status();
       if (sent.value()) {
         if (resending) {
@@ -193,25 +203,109 @@ class MongoSink : public Sink {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
-  // One bulk of the documents at `pending`. true: every one of them is accounted for in *outcome
-  // (written or refused); false: the bulk failed as a whole with *error, and *pending is what is still
-  // unknown. `resending`: an earlier bulk of these failed, so a duplicate _id may be our own document.
-  Result<bool> SendBulk(const std::string& collection, const std::vector<BsonPtr>& documents,
+  // The documents at `pending` in one bulk (and, in replace or merge mode, those that collided on _id
+  // in further ones). true: every one of them is accounted for in *outcome (written or refused);
+  // false: a bulk failed as a whole with *error, and *pending is what is still unknown. `resending`:
+  // an earlier bulk of these failed, so in insert mode a duplicate _id may be our own document (replace
+  // and merge are idempotent: a resent one is applied again, as the first time).
+  Result<bool> SendBulk(const std::string& collection, const std::vector<BsonPtr>& documents, const WriteMode& mode,
                         std::vector<size_t>* pending, bool resending, WriteOutcome* outcome, bson_error_t* error) {
-    if (pending->empty()) return true;
     PooledClient client(connection_.pool.get());
     MongoCollection target(mongoc_client_get_collection(client.get(), connection_.database.c_str(), collection.c_str()));
+    const bool updates = mode.kind != WriteModeKind::kInsert;
+    const size_t per_bulk = updates && target_.max_updates_per_command > 0
+                                ? static_cast<size_t>(target_.max_updates_per_command)
+                                : std::max<size_t>(1, pending->size());
+    const std::vector<size_t> all = std::move(*pending);
+    for (size_t next = 0; next < all.size();) {
+      std::vector<size_t> slice(all.begin() + static_cast<long>(next),
+                                all.begin() + static_cast<long>(std::min(all.size(), next + per_bulk)));
+      next += slice.size();
+      for (int round = 1; !slice.empty(); ++round) {
+        std::vector<size_t> collided;
+        Result<bool> sent = SendOneBulk(target.get(), documents, mode, &slice, resending, outcome, &collided, error);
+        if (!sent.ok()) return sent;
+        if (!sent.value()) {  // unknown: this slice and the ones not sent yet
+          slice.insert(slice.end(), all.begin() + static_cast<long>(next), all.end());
+          *pending = std::move(slice);
+          return false;
+        }
+        if (!collided.empty() && round == kConflictRounds) {
+          for (size_t position : collided)
+            outcome->refused.push_back(DocumentRefusal{
+                position, fmt::format("another writer kept changing this document: {} {}s in a row collided with it "
+                                      "(E11000 on the upsert)", kConflictRounds, WriteModeName(mode.kind))});
+          collided.clear();
+        }
+        slice = std::move(collided);
+      }
+    }
+    pending->clear();
+    return true;
+  }
+
+  // Adds the document at `position` to the bulk as `mode` writes it; false, with *refused, when the
+  // driver will not take it. `stored`: merge mode's stored arrays of the document (nullptr: not there).
+  bool AddToBulk(mongoc_bulk_operation_t* bulk, const bson_t* doc, const WriteMode& mode, const bson_t* stored,
+                 bson_error_t* refused) {
+    switch (mode.kind) {
+      case WriteModeKind::kInsert:
+        return mongoc_bulk_operation_insert_with_opts(bulk, doc, insert_options_.get(), refused);
+      case WriteModeKind::kReplace: {
+        ScopedBson selector;
+        bson_iter_t id;
+        if (bson_iter_init_find(&id, doc, "_id")) bson_append_iter(selector.get(), "_id", 3, &id);
+        return mongoc_bulk_operation_replace_one_with_opts(bulk, selector.get(), doc, upsert_options_.get(), refused);
+      }
+      case WriteModeKind::kMerge: {
+        ScopedBson selector, update;
+        BuildMergeUpdate(doc, mode, stored, selector.get(), update.get());
+        return mongoc_bulk_operation_update_one_with_opts(bulk, selector.get(), update.get(), upsert_options_.get(),
+                                                          refused);
+      }
+    }
+    return false;
+  }
+
+  // Merge mode with merged arrays: those arrays as stored, for the documents at `positions`, by _id
+  // bytes, in one query. false with *error when the query failed (maybe transiently).
+  bool ReadStoredArrays(mongoc_collection_t* target, const std::vector<BsonPtr>& documents,
+                        const std::vector<size_t>& positions, const WriteMode& mode,
+                        std::map<std::string, BsonPtr>* stored, bson_error_t* error) {
+    ScopedBson filter, options, projection;
+    IdsFilter(documents, positions, filter.get());
+    for (const auto& merge : mode.merged_arrays) BSON_APPEND_INT32(projection.get(), merge.field.c_str(), 1);
+    BSON_APPEND_DOCUMENT(options.get(), "projection", projection.get());
+    MongoCursor cursor(mongoc_collection_find_with_opts(target, filter.get(), options.get(), nullptr));
+    const bson_t* doc = nullptr;
+    while (mongoc_cursor_next(cursor.get(), &doc)) (*stored)[IdKey(doc)] = BsonPtr(bson_copy(doc));
+    return !mongoc_cursor_error(cursor.get(), error);
+  }
+
+  // One bulk of the documents at `pending`, as SendBulk says; *collided: those whose upsert collided
+  // on _id (replace and merge), to be sent again.
+  Result<bool> SendOneBulk(mongoc_collection_t* target, const std::vector<BsonPtr>& documents, const WriteMode& mode,
+                           std::vector<size_t>* pending, bool resending, WriteOutcome* outcome,
+                           std::vector<size_t>* collided, bson_error_t* error) {
+    std::map<std::string, BsonPtr> stored;
+    bool merges_arrays = mode.kind == WriteModeKind::kMerge && !mode.merged_arrays.empty();
+    if (merges_arrays && !ReadStoredArrays(target, documents, *pending, mode, &stored, error)) return false;
     ScopedBson bulk_options;
     // Unordered: one refused document does not stop the others, and the server may apply them in parallel.
     BSON_APPEND_BOOL(bulk_options.get(), "ordered", false);
-    MongoBulk bulk(mongoc_collection_create_bulk_operation_with_opts(target.get(), bulk_options.get()));
+    MongoBulk bulk(mongoc_collection_create_bulk_operation_with_opts(target, bulk_options.get()));
     // Positions in `documents` of what the bulk holds: a document the driver refuses before sending is
     // not in the bulk, so the server's writeErrors indices must be mapped back.
     std::vector<size_t> positions;
     positions.reserve(pending->size());
     for (size_t i : *pending) {
       bson_error_t refused;
-      if (mongoc_bulk_operation_insert_with_opts(bulk.get(), documents[i].get(), insert_options_.get(), &refused)) {
+      const bson_t* stored_doc = nullptr;
+      if (merges_arrays) {
+        auto found = stored.find(IdKey(documents[i].get()));
+        if (found != stored.end()) stored_doc = found->second.get();
+      }
+      if (AddToBulk(bulk.get(), documents[i].get(), mode, stored_doc, &refused)) {
         positions.push_back(i);
       } else {
         outcome->refused.push_back(DocumentRefusal{i, fmt::format("refused by the driver before sending: {}", refused.message)});
@@ -243,15 +337,19 @@ class MongoSink : public Sink {
                              fmt::format("target {}: the server refused document #{} of a bulk of {}", DisplayName(),
                                          server_error.index, positions.size()));
       size_t position = positions[server_error.index];
-      if (resending && server_error.code == kDuplicateKey) maybe_ours.push_back(position);
+      bool upsert = mode.kind != WriteModeKind::kInsert;
+      if (upsert && server_error.code == kDuplicateKey) collided->push_back(position);
+      else if (resending && server_error.code == kDuplicateKey) maybe_ours.push_back(position);
       else outcome->refused.push_back(DocumentRefusal{position, std::move(server_error.reason)});
     }
-    // In an unordered bulk every insert either succeeds or has a writeError. Counting this way rather
-    // than trusting nInserted also holds on servers that report nInserted wrongly (mongo-java-server
-    // counts refused documents as inserted).
+    // In an unordered bulk every operation either succeeds or has a writeError: an insert inserted, a
+    // replace or merge matched or upserted its document (counted once either way, whether or not its
+    // content changed). Counting this way rather than trusting nInserted / nMatched + nUpserted also
+    // holds on servers that report those wrongly (mongo-java-server counts refused documents as
+    // inserted; FerretDB v1 counts an identical replace as modified).
     outcome->written += positions.size() - server_errors.size();
     if (!maybe_ours.empty()) {
-      S2M_ASSIGN_OR_RETURN(size_t ours, CountOwnDuplicates(target.get(), documents, maybe_ours, outcome));
+      S2M_ASSIGN_OR_RETURN(size_t ours, CountOwnDuplicates(target, documents, maybe_ours, outcome));
       outcome->written += ours;
     }
     pending->clear();
@@ -262,13 +360,8 @@ class MongoSink : public Sink {
   // as sent are ours (counted, returned); the others were there before and become refusals.
   Result<size_t> CountOwnDuplicates(mongoc_collection_t* target, const std::vector<BsonPtr>& documents,
                                     const std::vector<size_t>& positions, WriteOutcome* outcome) {
-    ScopedBson filter, ids;
-    uint32_t n = 0;
-    for (size_t position : positions) AppendId(documents[position].get(), ids.get(), n++);
-    bson_t in;
-    BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "_id", &in);
-    BSON_APPEND_ARRAY(&in, "$in", ids.get());
-    bson_append_document_end(filter.get(), &in);
+    ScopedBson filter;
+    IdsFilter(documents, positions, filter.get());
     std::map<std::string, std::string> stored;  // _id bytes -> document bytes
     MongoCursor cursor(mongoc_collection_find_with_opts(target, filter.get(), nullptr, nullptr));
     const bson_t* doc = nullptr;
@@ -329,6 +422,7 @@ class MongoSink : public Sink {
   TargetInfo target_;
   const double retry_for_seconds_;
   ScopedBson insert_options_;
+  ScopedBson upsert_options_;  // replace and merge: inserted when missing
   std::mutex acknowledged_mutex_;
   std::map<std::string, size_t> acknowledged_;  // documents the server confirmed, per collection
 };

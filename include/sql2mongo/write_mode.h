@@ -1,0 +1,38 @@
+// How a run writes a collection's documents into a target that may already hold some of them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sql2mongo {
+
+enum class WriteModeKind {
+  kInsert,   // first loads: a document whose _id is already there is a reject, with the server's reason
+  kReplace,  // the whole document by _id, inserted when missing (upsert)
+  kMerge,    // $set of the mapped top-level fields by _id (upsert): fields other tools added stay
+};
+
+// An embedded array that merge mode merges element by element instead of replacing it whole: an
+// element of the new array replaces the stored element with the same `key`; stored elements with other
+// keys stay.
+struct ArrayMerge {
+  std::string field;  // a top-level field of the document, e.g. "invoices"
+  std::string key;    // a field of its elements, e.g. "invoice_id"
+};
+
+struct WriteMode {
+  WriteModeKind kind = WriteModeKind::kInsert;
+  std::vector<ArrayMerge> merged_arrays;  // kMerge only
+};
+
+// "insert", "replace", "merge".
+const char* WriteModeName(WriteModeKind kind);
+// nullopt when `name` is none of them.
+std::optional<WriteModeKind> ParseWriteMode(const std::string& name);
+
+// The collection a --drop (or "drop": true) run loads into, renamed over `collection` once the whole
+// run succeeded. Deterministic, so the next run finds a killed run's staging collection.
+std::string StagingCollectionName(const std::string& collection);
+
+}  // namespace sql2mongo

@@ -1,0 +1,203 @@
+// Write modes on a re-run into a target that already holds the documents: insert rejects each one
+// with the reason, replace gives the same documents and no rejects, merge keeps what other tools added
+// (a top-level field, foreign elements of an array merged by key) and applies what changed in the source.
+// Small tables: FerretDB v1 applies an update in tens of milliseconds (bench/results).
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "support/test_support.h"
+
+namespace sql2mongo::testing {
+namespace {
+
+constexpr char kShopSql[] =
+    "CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT, city TEXT);"
+    "CREATE TABLE invoice (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customer(id), total INTEGER);"
+    "INSERT INTO customer VALUES (1, 'Ann', 'Oslo'), (2, 'Bob', 'Rome'), (3, 'Cid', 'Lima');"
+    "INSERT INTO invoice VALUES (10, 1, 100), (11, 1, 110), (20, 2, 200);";
+
+// Runs SQL on the source file behind the tool's back, as the application that owns it would.
+void ChangeSource(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  std::string message = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+class WriteModes : public TargetTest {
+ protected:
+  void SetUp() override {
+    TargetTest::SetUp();
+    if (IsSkipped()) return;
+    database_ = UniqueDatabase("modes");
+    source_ = MakeSqliteDatabase("modes.db", kShopSql);
+    rejects_ = WriteTempFile("modes.rejects.jsonl", "");
+  }
+  void TearDown() override {
+    if (!database_.empty()) DropDatabase(database_);
+    TargetTest::TearDown();
+  }
+
+  // customers with their invoices embedded; `embed_extra` goes into the invoices embed.
+  std::string Mapping(const std::string& collection_extra = "", const std::string& embed_extra = "") {
+    return WriteTempFile("modes.json", R"({"source": "sqlite:)" + source_ + R"(", "target": ")" + TargetBaseUri() + "/" +
+                                           database_ + R"(", "collections": {"customers": {"from": "customer")" +
+                                           collection_extra + R"(, "embed": {"invoices": {"from": "invoice", "as": "array",
+                                           "fields": {"invoice_id": "id", "total": "total"})" + embed_extra + "}}}}}");
+  }
+  CommandResult Run(const std::string& mapping, const std::string& extra = "") {
+    return RunCli("run " + ShellQuote(mapping) + " --progress none --rejects " + ShellQuote(rejects_) + " " + extra);
+  }
+
+  std::string database_, source_, rejects_;
+};
+S2M_ON_EVERY_TARGET(WriteModes);
+
+std::vector<std::string> JsonOf(const std::vector<BsonPtr>& docs) {
+  std::vector<std::string> out;
+  for (const auto& doc : docs) out.push_back(Json(doc.get()));
+  return out;
+}
+
+TEST_P(WriteModes, InsertReRunRejectsEveryDocumentWithTheDuplicateReason) {
+  std::string mapping = Mapping();
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  CommandResult again = Run(mapping);
+  EXPECT_EQ(again.exit_code, 3) << again.output;
+  EXPECT_NE(again.output.find("0 documents written, 3 rejected"), std::string::npos) << again.output;
+  std::string rejects = ReadWholeFile(rejects_);
+  EXPECT_NE(rejects.find("target refused the document: E11000 duplicate key"), std::string::npos) << rejects;
+  EXPECT_EQ(CountDocuments(database_, "customers"), 3);
+}
+
+TEST_P(WriteModes, ReplaceReRunGivesTheSameDocumentsAndNoRejects) {
+  std::string mapping = Mapping(R"(, "mode": "replace")");
+  ASSERT_EQ(Run(mapping).exit_code, 0);  // into an empty target: each one upserted
+  std::vector<std::string> first = JsonOf(FindDocuments(database_, "customers"));
+  ASSERT_EQ(first.size(), 3u);
+  CommandResult again = Run(mapping);
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("every row read is written: 3 documents"), std::string::npos) << again.output;
+  EXPECT_EQ(JsonOf(FindDocuments(database_, "customers")), first);
+  EXPECT_EQ(ReadWholeFile(rejects_), "");
+}
+
+TEST_P(WriteModes, ReplaceOnTheCommandLineRemovesFieldsOthersAddedAndAppliesTheSource) {
+  std::string mapping = Mapping();  // the mapping says insert; --mode overrides it
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  UpdateDocument(database_, "customers", R"({"_id": 1})", R"({"$set": {"loyalty": "gold"}})");
+  ChangeSource(source_, "UPDATE customer SET city = 'Bergen' WHERE id = 1");
+  CommandResult again = Run(mapping, "--mode replace");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  auto docs = FindDocuments(database_, "customers", R"({"_id": 1})");
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(Utf8(docs[0].get(), "city"), "Bergen");
+  EXPECT_FALSE(HasField(docs[0].get(), "loyalty")) << Json(docs[0].get());  // replaced whole
+}
+
+TEST_P(WriteModes, MergeKeepsAFieldAnotherToolAddedAndAppliesChangedSourceValues) {
+  std::string mapping = Mapping(R"(, "mode": "merge")");
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  UpdateDocument(database_, "customers", R"({"_id": 1})", R"({"$set": {"loyalty": "gold"}})");
+  ChangeSource(source_, "UPDATE customer SET city = 'Bergen' WHERE id = 1; INSERT INTO customer VALUES (4, 'Dag', 'Kyiv')");
+  CommandResult again = Run(mapping);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("every row read is written: 4 documents"), std::string::npos) << again.output;
+  auto docs = FindDocuments(database_, "customers");
+  ASSERT_EQ(docs.size(), 4u);
+  EXPECT_EQ(Utf8(docs[0].get(), "city"), "Bergen");
+  EXPECT_EQ(Utf8(docs[0].get(), "loyalty"), "gold");
+  EXPECT_EQ(Utf8(docs[0].get(), "name"), "Ann");
+  EXPECT_EQ(ArrayLength(docs[0].get(), "invoices"), 2u);
+  EXPECT_EQ(Utf8(docs[3].get(), "name"), "Dag");  // a new row: upserted
+  EXPECT_EQ(Utf8(docs[1].get(), "city"), "Rome");
+  EXPECT_EQ(ReadWholeFile(rejects_), "");
+}
+
+TEST_P(WriteModes, MergeWithoutAKeyReplacesAnArrayWhole) {
+  std::string mapping = Mapping(R"(, "mode": "merge")");
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  UpdateDocument(database_, "customers", R"({"_id": 1})",
+                 R"({"$push": {"invoices": {"invoice_id": 99, "total": 9, "from": "billing"}}})");
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  auto docs = FindDocuments(database_, "customers", R"({"_id": 1})");
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(ArrayLength(docs[0].get(), "invoices"), 2u) << Json(docs[0].get());
+}
+
+TEST_P(WriteModes, MergeKeyKeepsForeignArrayElementsAndReplacesMatchingOnes) {
+  std::string mapping = Mapping(R"(, "mode": "merge")", R"(, "merge_key": "invoice_id")");
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  // Another tool adds an element of its own and a field to one of ours.
+  UpdateDocument(database_, "customers", R"({"_id": 1})",
+                 R"({"$push": {"invoices": {"invoice_id": 99, "total": 9, "from": "billing"}}})");
+  ChangeSource(source_, "UPDATE invoice SET total = 111 WHERE id = 11; INSERT INTO invoice VALUES (12, 1, 120)");
+  CommandResult again = Run(mapping);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  auto docs = FindDocuments(database_, "customers", R"({"_id": 1})");
+  ASSERT_EQ(docs.size(), 1u);
+  const bson_t* ann = docs[0].get();
+  // Stored order kept, the foreign element where it was, the new invoice after them.
+  ASSERT_EQ(ArrayLength(ann, "invoices"), 4u) << Json(ann);
+  EXPECT_EQ(Integer(ann, "invoices.0.invoice_id"), 10);
+  EXPECT_EQ(Integer(ann, "invoices.0.total"), 100);
+  EXPECT_EQ(Integer(ann, "invoices.1.invoice_id"), 11);
+  EXPECT_EQ(Integer(ann, "invoices.1.total"), 111);
+  EXPECT_EQ(Integer(ann, "invoices.2.invoice_id"), 99);
+  EXPECT_EQ(Utf8(ann, "invoices.2.from"), "billing");
+  EXPECT_EQ(Integer(ann, "invoices.3.invoice_id"), 12);
+  EXPECT_EQ(Integer(ann, "invoices.3.total"), 120);
+  // Run again with nothing changed: the same document (a merge is idempotent).
+  std::string before = Json(ann);
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  auto after = FindDocuments(database_, "customers", R"({"_id": 1})");
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(Json(after[0].get()), before);
+  // A customer the target does not hold yet is upserted with its array as the source has it.
+  auto bob = FindDocuments(database_, "customers", R"({"_id": 2})");
+  ASSERT_EQ(bob.size(), 1u);
+  EXPECT_EQ(ArrayLength(bob[0].get(), "invoices"), 1u);
+}
+
+TEST_P(WriteModes, MergeIntoAFileIsRefusedNamingTheCollectionAndTheFix) {
+  std::string mapping = Mapping(R"(, "mode": "merge")");
+  std::string out = WriteTempFile("modes-out.jsonl", "");
+  CommandResult r = RunCli("run " + ShellQuote(mapping) + " --progress none --target " + ShellQuote("jsonl:" + out));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("collection 'customers' is in mode \"merge\", which sets fields of documents already stored"),
+            std::string::npos)
+      << r.output;
+  CommandResult replace = RunCli("run " + ShellQuote(mapping) + " --progress none --mode replace --target " +
+                                 ShellQuote("jsonl:" + out));
+  EXPECT_EQ(replace.exit_code, 0) << replace.output;
+  EXPECT_NE(ReadWholeFile(out).find("\"name\" : \"Ann\""), std::string::npos) << ReadWholeFile(out);
+}
+
+TEST_P(WriteModes, CheckSaysWhatEachModeDoesWithACollectionAlreadyThere) {
+  std::string mapping = Mapping();
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  CommandResult insert = RunCli("check " + ShellQuote(mapping) + " --sample 0");
+  EXPECT_EQ(insert.exit_code, 1) << insert.output;
+  EXPECT_NE(insert.output.find("every document whose _id is already there is rejected as a duplicate; pass --drop to "
+                               "replace it, or --mode replace or merge to update it"),
+            std::string::npos)
+      << insert.output;
+  CommandResult merge = RunCli("check " + ShellQuote(mapping) + " --sample 0 --mode merge");
+  EXPECT_EQ(merge.exit_code, 0) << merge.output;
+  EXPECT_NE(merge.output.find("mode merge sets the mapped top-level fields of each document whose _id is there"),
+            std::string::npos)
+      << merge.output;
+  CommandResult replace = RunCli("check " + ShellQuote(mapping) + " --sample 0 --mode replace");
+  EXPECT_EQ(replace.exit_code, 0) << replace.output;
+  EXPECT_NE(replace.output.find("mode replace replaces each document whose _id is there, whole"), std::string::npos)
+      << replace.output;
+}
+
+}  // namespace
+}  // namespace sql2mongo::testing
