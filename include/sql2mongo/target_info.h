@@ -31,6 +31,10 @@ struct TargetInfo {
   ValueSupport supports;
   // Update (or replace) statements one command may carry; 0: as many as the server's maxWriteBatchSize.
   int max_updates_per_command = 0;
+  // After renameCollection the old name still reaches the renamed collection (a drop of it empties the
+  // live one): mongo-java-server, tried 2026-12-02. Such a target publishes a staging collection by
+  // copying it ($out), never by renaming it.
+  bool rename_keeps_old_name = false;
   // How `supports` was decided, for the log line: "known limits of FerretDB v1", "MongoDB stores every
   // BSON type".
   std::string support_source;

@@ -29,6 +29,9 @@ struct MongoClientDeleter {
 struct MongoCollectionDeleter {
   void operator()(mongoc_collection_t* collection) const { mongoc_collection_destroy(collection); }
 };
+struct MongoDatabaseDeleter {
+  void operator()(mongoc_database_t* database) const { mongoc_database_destroy(database); }
+};
 struct MongoBulkDeleter {
   void operator()(mongoc_bulk_operation_t* bulk) const { mongoc_bulk_operation_destroy(bulk); }
 };
@@ -57,6 +60,7 @@ class PooledClient {
 };
 using MongoClient = std::unique_ptr<mongoc_client_t, MongoClientDeleter>;
 using MongoCollection = std::unique_ptr<mongoc_collection_t, MongoCollectionDeleter>;
+using MongoDatabase = std::unique_ptr<mongoc_database_t, MongoDatabaseDeleter>;
 using MongoBulk = std::unique_ptr<mongoc_bulk_operation_t, MongoBulkDeleter>;
 using MongoCursor = std::unique_ptr<mongoc_cursor_t, MongoCursorDeleter>;
 

@@ -234,12 +234,26 @@ TEST_P(MongoSinkTest, ALostConnectionNamesTheCollectionWhatWasAcknowledgedAndThe
   EXPECT_EQ(CountDocuments(database_, "values"), 3);
 }
 
-TEST_P(MongoSinkTest, DropReplacesTheCollection) {
-  std::vector<BsonPtr> docs;
-  docs.push_back(Doc(1, Value(int32_t{1})));
-  ASSERT_TRUE(sink_->Write("values", docs, kInsert).ok());
+TEST_P(MongoSinkTest, ReplacingACollectionLoadsItAsideUntilPublish) {
+  std::vector<BsonPtr> old_docs;
+  old_docs.push_back(Doc(1, Value(int32_t{1})));
+  ASSERT_TRUE(sink_->Write("values", old_docs, kInsert).ok());
   ASSERT_TRUE(sink_->Prepare({{"values", kInsert, /*replace_collection=*/true}}).ok());
-  EXPECT_EQ(CountDocuments(database_, "values"), 0);
+  std::vector<BsonPtr> new_docs;
+  new_docs.push_back(Doc(2, Value(int32_t{2})));
+  auto written = sink_->Write("values", new_docs, kInsert);
+  ASSERT_TRUE(written.ok()) << written.status().message();
+  EXPECT_EQ(written->written, 1u);
+  // Until Publish the live collection holds what it held; the new documents are in the staging one.
+  auto live = FindDocuments(database_, "values");
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(Integer(live[0].get(), "_id"), 1);
+  EXPECT_EQ(CountDocuments(database_, "values__s2m_staging"), 1);
+  ASSERT_TRUE(sink_->Publish().ok());
+  live = FindDocuments(database_, "values");
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(Integer(live[0].get(), "_id"), 2);
+  EXPECT_EQ(CollectionNames(database_), std::vector<std::string>{"values"});
 }
 
 }  // namespace

@@ -78,7 +78,7 @@ TEST_P(Retry, AnOutageShorterThanRetryForIsRiddenOutAndEveryDocumentLandsOnce) {
                               "?serverSelectionTimeoutMS=1000&socketTimeoutMS=2000&connectTimeoutMS=1000";
   std::string mapping = RowsMapping("outage-" + server().name, through_proxy);
   auto run = std::async(std::launch::async, [&] {
-    return RunCli("run " + ShellQuote(mapping) + " --drop --batch-size 200 --threads 1 --retry-for 60 "
+    return RunCli("run " + ShellQuote(mapping) + " --batch-size 200 --threads 1 --retry-for 60 "
                   "--progress plain --progress-interval 0.5");
   });
   ASSERT_TRUE(WaitForDocuments([&] { return CountDocuments(database_, "rows"); }, 3000));
@@ -100,7 +100,7 @@ TEST_P(Retry, AnOutageLongerThanRetryForFailsTheRunNamingHowLongItTried) {
                               "?serverSelectionTimeoutMS=500&socketTimeoutMS=2000&connectTimeoutMS=500";
   std::string mapping = RowsMapping("long-outage-" + server().name, through_proxy);
   auto run = std::async(std::launch::async, [&] {
-    return RunCli("run " + ShellQuote(mapping) + " --drop --batch-size 200 --threads 1 --retry-for 2");
+    return RunCli("run " + ShellQuote(mapping) + " --batch-size 200 --threads 1 --retry-for 2");
   });
   ASSERT_TRUE(WaitForDocuments([&] { return CountDocuments(database_, "rows"); }, 1000));
   proxy.Cut();
@@ -187,7 +187,7 @@ TEST(RetryFerretDb, KilledWithSigkillAndStartedAgainTheRunCompletesWithEveryDocu
   ASSERT_TRUE(server.Start()) << "FerretDB did not start; see " << dir << "/ferretdb.log";
   std::string mapping = RowsMapping("sigkill", server.uri() + "/killed?serverSelectionTimeoutMS=1000&connectTimeoutMS=1000");
   auto run = std::async(std::launch::async, [&] {
-    return RunCli("run " + ShellQuote(mapping) + " --drop --batch-size 200 --threads 1 --retry-for 60");
+    return RunCli("run " + ShellQuote(mapping) + " --batch-size 200 --threads 1 --retry-for 60");
   });
   ASSERT_TRUE(WaitForDocuments([&] { return CountDocumentsAt(server.uri(), "killed", "rows"); }, 3000));
   server.Kill();

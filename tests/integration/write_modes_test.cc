@@ -46,7 +46,8 @@ class WriteModes : public TargetTest {
 
   // customers with their invoices embedded; `embed_extra` goes into the invoices embed.
   std::string Mapping(const std::string& collection_extra = "", const std::string& embed_extra = "") {
-    return WriteTempFile("modes.json", R"({"source": "sqlite:)" + source_ + R"(", "target": ")" + TargetBaseUri() + "/" +
+    // A file of its own each: a test may hold two mappings at once.
+    return WriteTempFile("modes" + std::to_string(++mappings_) + ".json", R"({"source": "sqlite:)" + source_ + R"(", "target": ")" + TargetBaseUri() + "/" +
                                            database_ + R"(", "collections": {"customers": {"from": "customer")" +
                                            collection_extra + R"(, "embed": {"invoices": {"from": "invoice", "as": "array",
                                            "fields": {"invoice_id": "id", "total": "total"})" + embed_extra + "}}}}}");
@@ -56,6 +57,7 @@ class WriteModes : public TargetTest {
   }
 
   std::string database_, source_, rejects_;
+  int mappings_ = 0;
 };
 S2M_ON_EVERY_TARGET(WriteModes);
 
@@ -197,6 +199,90 @@ TEST_P(WriteModes, CheckSaysWhatEachModeDoesWithACollectionAlreadyThere) {
   EXPECT_EQ(replace.exit_code, 0) << replace.output;
   EXPECT_NE(replace.output.find("mode replace replaces each document whose _id is there, whole"), std::string::npos)
       << replace.output;
+}
+
+// --drop loads into <name>__s2m_staging and renames it over the live collection only after the whole
+// run succeeded (FerretDB v1: three renames; mongo-java-server: a copy, see target_info.h).
+class DropRuns : public WriteModes {};
+S2M_ON_EVERY_TARGET(DropRuns);
+
+TEST_P(DropRuns, ASuccessfulDropRunReplacesTheLiveDocumentsAndLeavesNoStaging) {
+  std::string mapping = Mapping();
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  InsertDocument(database_, "customers", R"({"_id": 999, "name": "not in the source"})");
+  ChangeSource(source_, "UPDATE customer SET city = 'Bergen' WHERE id = 1");
+  CommandResult again = Run(mapping, "--drop");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  auto docs = FindDocuments(database_, "customers");
+  ASSERT_EQ(docs.size(), 3u);
+  EXPECT_EQ(Integer(docs[2].get(), "_id"), 3);
+  EXPECT_EQ(Utf8(docs[0].get(), "city"), "Bergen");
+  EXPECT_EQ(CollectionNames(database_), std::vector<std::string>{"customers"});
+  // "drop": true in the mapping does the same, run after run.
+  ASSERT_EQ(Run(Mapping(R"(, "drop": true)")).exit_code, 0);
+  EXPECT_EQ(CountDocuments(database_, "customers"), 3);
+  EXPECT_EQ(CollectionNames(database_), std::vector<std::string>{"customers"});
+}
+
+TEST_P(DropRuns, ADropRunThatFailsHalfWayLeavesTheLiveCollectionsOldDocumentsExactly) {
+  std::string mapping = Mapping();
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  std::vector<std::string> before = JsonOf(FindDocuments(database_, "customers"));
+  ASSERT_EQ(before.size(), 3u);
+  ChangeSource(source_, "UPDATE customer SET city = 'Bergen'");
+  // Rows 1 and 2 are read and written (one a batch); reading row 3 fails in SQLite itself:
+  // abs() of the smallest integer is an "integer overflow" error, evaluated only past id 2.
+  std::string failing = Mapping(R"(, "where": "id < 3 OR abs(-9223372036854775807 - 1) > 0")");
+  CommandResult failed = Run(failing, "--drop --threads 1 --batch-size 1");
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_NE(failed.output.find("integer overflow"), std::string::npos) << failed.output;
+  EXPECT_EQ(JsonOf(FindDocuments(database_, "customers")), before);  // count and content
+  // The staging collection stays for --resume; the next run without it starts the staging again.
+  EXPECT_EQ(CountDocuments(database_, "customers__s2m_staging"), 2);
+  CommandResult next = Run(mapping, "--drop");
+  ASSERT_EQ(next.exit_code, 0) << next.output;
+  EXPECT_NE(next.output.find("dropping staging collection customers__s2m_staging left by an earlier run that did not "
+                             "finish"),
+            std::string::npos)
+      << next.output;
+  auto docs = FindDocuments(database_, "customers");
+  ASSERT_EQ(docs.size(), 3u);
+  for (const auto& doc : docs) EXPECT_EQ(Utf8(doc.get(), "city"), "Bergen");
+  EXPECT_EQ(CollectionNames(database_), std::vector<std::string>{"customers"});
+}
+
+TEST_P(DropRuns, AKilledRunsStagingCollectionIsDroppedAndLoadedAgainByTheNextRun) {
+  std::string mapping = Mapping();
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  // What a run killed half-way leaves: part of its documents in the staging collection.
+  InsertDocument(database_, "customers__s2m_staging", R"({"_id": 777, "name": "half a load"})");
+  CommandResult check = RunCli("check " + ShellQuote(mapping) + " --sample 0 --drop");
+  EXPECT_NE(check.output.find("the target holds staging collection customers__s2m_staging (1 documents), left by a "
+                              "--drop run that did not finish"),
+            std::string::npos)
+      << check.output;
+  CommandResult next = Run(mapping, "--drop");
+  ASSERT_EQ(next.exit_code, 0) << next.output;
+  auto docs = FindDocuments(database_, "customers");
+  ASSERT_EQ(docs.size(), 3u);
+  EXPECT_EQ(Integer(docs[0].get(), "_id"), 1);
+  EXPECT_EQ(Integer(docs[2].get(), "_id"), 3);
+  EXPECT_EQ(CollectionNames(database_), std::vector<std::string>{"customers"});
+}
+
+TEST_P(DropRuns, AReplaceStoppedBetweenItsRenamesIsRepairedByTheNextRun) {
+  std::string mapping = Mapping();
+  ASSERT_EQ(Run(mapping).exit_code, 0);
+  // Killed after "live -> backup" (FerretDB's three steps): no live collection, the old one in the backup.
+  InsertDocument(database_, "customers__s2m_old", R"({"_id": 1, "name": "old"})");
+  DropCollectionNamed(database_, "customers");
+  CommandResult next = Run(mapping, "--drop");
+  ASSERT_EQ(next.exit_code, 0) << next.output;
+  EXPECT_NE(next.output.find("its old documents in customers__s2m_old: they are put back as customers"),
+            std::string::npos)
+      << next.output;
+  EXPECT_EQ(CountDocuments(database_, "customers"), 3);
+  EXPECT_EQ(CollectionNames(database_), std::vector<std::string>{"customers"});
 }
 
 }  // namespace

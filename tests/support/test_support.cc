@@ -232,6 +232,12 @@ void UpdateDocument(const std::string& database, const std::string& collection, 
       << "no document matched " << filter_json << ": " << Json(reply.get());
 }
 
+void DropCollectionNamed(const std::string& database, const std::string& collection) {
+  MongoCollection coll(mongoc_client_get_collection(Client(), database.c_str(), collection.c_str()));
+  bson_error_t error;
+  ASSERT_TRUE(mongoc_collection_drop(coll.get(), &error)) << error.message;
+}
+
 std::vector<std::string> CollectionNames(const std::string& database) {
   mongoc_database_t* db = mongoc_client_get_database(Client(), database.c_str());
   bson_error_t error;

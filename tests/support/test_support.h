@@ -100,6 +100,7 @@ void InsertDocument(const std::string& database, const std::string& collection, 
 // as another tool would; fails the test when the server refuses it or nothing matched.
 void UpdateDocument(const std::string& database, const std::string& collection, const std::string& filter_json,
                     const std::string& update_json);
+void DropCollectionNamed(const std::string& database, const std::string& collection);
 // The collection names of `database`, sorted.
 std::vector<std::string> CollectionNames(const std::string& database);
 void DropDatabase(const std::string& database);

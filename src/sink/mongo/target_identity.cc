@@ -68,6 +68,10 @@ Result<TargetInfo> IdentifyMongoTarget(mongoc_client_t* client, const std::strin
   info.max_document_bytes = NumberField(hello.value().get(), "maxBsonObjectSize", info.max_document_bytes);
   info.max_message_bytes = NumberField(hello.value().get(), "maxMessageSizeBytes", info.max_message_bytes);
   DecideValueSupport(&info);
+  // MongoDB and FerretDB name their build (gitVersion); mongo-java-server answers buildInfo with the
+  // version alone, and is the server whose renames keep the old name.
+  bson_iter_t git;
+  info.rename_keeps_old_name = ferretdb.empty() && !bson_iter_init_find(&git, build_info.get(), "gitVersion");
   return info;
 }
 
