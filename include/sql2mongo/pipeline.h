@@ -33,6 +33,8 @@ struct RunOptions {
   // acknowledged so a later run can resume. nullptr: the run splits each table into read_partitions
   // units of its own and keeps no checkpoints (so reads need no key order).
   UnitLedger* units = nullptr;
+  // The units continue an interrupted run (--resume): see WriteMode::earlier_run_may_have_written.
+  bool resumed = false;
 };
 
 // Runs every collection of the plan. summary.failure says why the run stopped early (source or target

@@ -55,6 +55,9 @@ class Sink {
     std::string name;
     WriteMode mode;
     bool replace_collection = false;  // --drop, "drop": true
+    // --resume of a run that was loading into a staging collection: continue into it (the units'
+    // checkpoints say what it holds) instead of loading it again. Refused when it is gone.
+    bool resume_staging = false;
   };
   virtual Status Prepare(const std::vector<CollectionSetup>& collections) = 0;
   // Writes the documents as `mode` says; thread-safe (sinks serialize or pool internally). A document

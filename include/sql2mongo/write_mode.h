@@ -24,6 +24,10 @@ struct ArrayMerge {
 struct WriteMode {
   WriteModeKind kind = WriteModeKind::kInsert;
   std::vector<ArrayMerge> merged_arrays;  // kMerge only
+  // A resumed run writes again the batches after each unit's checkpoint, which the interrupted run may
+  // have stored before it was killed: in insert mode, a duplicate _id stored byte for byte as sent now
+  // is that run's document and counts as written, not as a reject (replace and merge are idempotent).
+  bool earlier_run_may_have_written = false;
 };
 
 // "insert", "replace", "merge".

@@ -163,6 +163,7 @@ int RunCommand(const RunArguments& arguments) {
     if (!begun.ok()) return stop_early(begun.status());
     state = std::move(begun).value();
     options.units = &state->units();
+    options.resumed = state->resumed();
     report.job = state_options.job;
     report.run_id = state->run_id();
     report.resumed = state->resumed();

@@ -197,7 +197,9 @@ class CollectionRun {
   CollectionRun(const CollectionPlan& plan, Source& source, Sink& sink, const RunOptions& options,
                 RejectWriter& rejects, LiveCollectionCounters& counters, std::atomic<bool>* stop_all)
       : plan_(plan), source_(source), sink_(sink), options_(options), rejects_(rejects), counters_(counters),
-        resolver_(source), stop_all_(stop_all) {}
+        resolver_(source), stop_all_(stop_all), write_mode_(plan.write_mode) {
+    write_mode_.earlier_run_may_have_written = options.resumed;
+  }
 
   // Reads `queue`'s units one after another (each from its checkpoint) until none is left. `ordered`:
   // root rows in key order, which a checkpoint needs.
@@ -451,7 +453,7 @@ class CollectionRun {
   // Writes `batch`; *written counts the documents the target took.
   bool Flush(std::vector<BsonPtr>* batch, uint64_t* written) {
     StageTimer write_time(counters_.write_ns);
-    Result<WriteOutcome> outcome = sink_.Write(plan_.name, *batch, plan_.write_mode);
+    Result<WriteOutcome> outcome = sink_.Write(plan_.name, *batch, write_mode_);
     write_time.Stop();
     if (!outcome.ok()) {
       Fail(outcome.status().WithContext(fmt::format("writing collection '{}'", plan_.name)));
@@ -510,6 +512,7 @@ class CollectionRun {
   std::mutex counters_mutex_;  // guards error_ once writes run in parallel
   std::atomic<bool> failed_{false};
   std::atomic<bool>* stop_all_;  // shared by the collection's readers: one failure stops them all
+  WriteMode write_mode_;
   Status error_;
 };
 
@@ -704,7 +707,8 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
   std::vector<Sink::CollectionSetup> setups;
   for (const auto& c : plan.collections) {
     names.push_back(c.name);
-    setups.push_back(Sink::CollectionSetup{c.name, c.write_mode, options.drop || c.drop});
+    bool replace = options.drop || c.drop;
+    setups.push_back(Sink::CollectionSetup{c.name, c.write_mode, replace, replace && options.resumed});
   }
   summary.failure = sink.Prepare(setups);
   if (summary.failure.ok()) summary.failure = source.BeginSnapshot();

@@ -4,6 +4,7 @@
 // overlap: the second exits 75 naming the holder of the lease.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,7 +20,7 @@ namespace {
 
 constexpr int kCustomers = 24000;
 constexpr int kOrdersPerCustomer = 4;
-constexpr int kEvents = 48000;
+constexpr int kEvents = 12000;
 
 // Customers with embedded orders (integer key, an array embed and so an orphan scan), and events keyed
 // by (region text, seq integer): a composite key whose units and checkpoints are typed text + integer.
@@ -131,14 +132,18 @@ TEST_P(Resume, KilledFiveTimesAndResumedEachTimeEqualsOneCleanRun) {
     ASSERT_GT(pid, 0);
     auto started = std::chrono::steady_clock::now();
     bool reached = false;
-    while (!reached) {
+    bool exited = false;
+    while (!reached && !exited) {
       std::this_thread::sleep_for(std::chrono::milliseconds(point.after_ms ? 20 : 5));
       if (point.after_ms)
         reached = std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(point.after_ms);
       else
         reached = Written(database_) - before >= point.documents;
+      int status = 0;
+      exited = waitpid(pid, &status, WNOHANG) == pid;  // finished on its own: the kill point came too late
       if (std::chrono::steady_clock::now() - started > std::chrono::seconds(120)) break;
     }
+    ASSERT_FALSE(exited) << "the run finished before kill point " << kills + 1 << ":\n" << ReadWholeFile(output);
     kill(pid, SIGKILL);
     CommandResult killed = WaitCli(pid, output);
     // -1: the signal ended it, in the middle of its work (it had not finished on its own).
@@ -151,9 +156,17 @@ TEST_P(Resume, KilledFiveTimesAndResumedEachTimeEqualsOneCleanRun) {
   int64_t before_last = Written(database_);
   EXPECT_LT(before_last, kCustomers + kEvents) << "the kills left nothing to resume";
 
-  CommandResult finished = RunCli(arguments);
-  ASSERT_EQ(finished.exit_code, 3) << finished.output;  // the orphan order is a reject
+  std::string rejects = std::filesystem::path(output).parent_path() / ("rejects-" + server().name);
+  CommandResult finished = RunCli(arguments + " --rejects " + ShellQuote(rejects));
+  // 3 when the orphan order's unit was left to this run (it is a reject), else 0.
+  ASSERT_TRUE(finished.exit_code == 0 || finished.exit_code == 3) << finished.output;
   EXPECT_NE(finished.output.find("resuming run"), std::string::npos) << finished.output;
+  // A document the killed run wrote after its last saved checkpoint is written again as the same bytes:
+  // it counts as written, never as a duplicate reject.
+  EXPECT_EQ(finished.output.find("duplicate key"), std::string::npos) << finished.output;
+  std::string customer_rejects = ReadWholeFile(rejects + "/customers.jsonl");
+  EXPECT_EQ(customer_rejects.find("duplicate"), std::string::npos) << customer_rejects;
+  EXPECT_TRUE(ReadWholeFile(rejects + "/events.jsonl").empty());
   EXPECT_NE(finished.output.find("took over the lease"), std::string::npos) << finished.output;
 
   CommandResult clean = RunCli("run " + ShellQuote(ResumeMapping("clean-" + server().name, Target(clean_database_))) +

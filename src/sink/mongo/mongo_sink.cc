@@ -141,6 +141,17 @@ class MongoSink : public Sink {
       const std::string& name = setup.name;
       std::string staging = StagingCollectionName(name);
       S2M_RETURN_IF_ERROR(RecoverInterruptedPublish(client.get(), name, existing));
+      if (setup.resume_staging) {
+        if (!existing.count(staging))
+          return Status::Error(StatusCode::kUsage,
+                               fmt::format("target {}: cannot resume collection '{}': the staging collection {} the "
+                                           "interrupted run was loading is gone (it was published or dropped). Run "
+                                           "without --resume to load it again",
+                                           DisplayName(), name, staging));
+        spdlog::info("collection {}: continuing into staging collection {} of the interrupted run", name, staging);
+        staged_[name] = staging;
+        continue;
+      }
       if (existing.count(staging))
         spdlog::warn("collection {}: dropping staging collection {} left by an earlier run that did not finish, "
                      "and loading it again", name, staging);
@@ -207,7 +218,9 @@ class MongoSink : public Sink {
     bool resending = false;
     for (int attempt = 1;; ++attempt) {
       bson_error_t error;
-      Result<bool> sent = SendBulk(collection, documents, mode, &pending, resending, &outcome, &error);
+      // A duplicate may be our own document: of an earlier attempt of this bulk, or of the run this one resumes.
+      bool maybe_ours = resending || mode.earlier_run_may_have_written;
+      Result<bool> sent = SendBulk(collection, documents, mode, &pending, maybe_ours, &outcome, &error);
       if (!sent.ok()) return sent.status();
       if (sent.value()) {
         if (resending) {
