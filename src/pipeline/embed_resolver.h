@@ -45,6 +45,9 @@ class EmbedResolver {
   };
 
   Status ResolveOne(const EmbedPlan& embed, const RowBatch& parents, ResolvedEmbed* out, uint64_t* embedded_rows);
+  static ScanRequest ChildRequest(const EmbedPlan& embed);
+  // Appends every row `request` returns to *rows.
+  Status ReadAll(const EmbedPlan& embed, const ScanRequest& request, RowBatch* rows);
   // Reads the rows of `embed.table` whose foreign columns equal one of `keys`, appending to *rows.
   Status Fetch(const EmbedPlan& embed, std::vector<std::vector<Value>> keys, RowBatch* rows);
   Status ResolveFromCache(const EmbedPlan& embed, const std::vector<std::string>& key_texts,
