@@ -13,6 +13,8 @@
 
 namespace sql2mongo {
 
+enum class EmbedFetchMode { kAuto, kKeyList };
+
 struct RunOptions {
   size_t batch_size = 1000;            // root rows read and documents written per batch
   size_t batch_bytes = 16 << 20;       // a write batch is cut once its documents reach this many bytes
@@ -35,6 +37,9 @@ struct RunOptions {
   UnitLedger* units = nullptr;
   // The units continue an interrupted run (--resume): see WriteMode::earlier_run_may_have_written.
   bool resumed = false;
+  // How 1:N embeds are fetched: kAuto (a key range when a batch's keys allow it, else an IN list;
+  // src/pipeline/embed_strategy.h), or kKeyList (always IN lists: run --embed-fetch list, to compare).
+  EmbedFetchMode embed_fetch = EmbedFetchMode::kAuto;
 };
 
 // Runs every collection of the plan. summary.failure says why the run stopped early (source or target

@@ -80,7 +80,8 @@ struct MissingParentFilter {
 
 // Rows whose key `columns`, compared as one row value in this order, lie in [low, high): one work
 // unit of a table read in parallel or resumed. An empty bound is open. `low_inclusive=false` reads
-// the rows strictly after `low` (resuming after the last key written). An open `low` also takes the
+// the rows strictly after `low` (resuming after the last key written); `high_inclusive=true` reads
+// [low, high] (the children of a batch of parents whose keys run from low to high). An open `low` also takes the
 // rows with a NULL in a key column (a SQLite primary key other than INTEGER PRIMARY KEY may hold
 // NULL; NULLs sort first there), so the ranges together cover every row.
 struct KeyRange {
@@ -88,6 +89,7 @@ struct KeyRange {
   std::vector<Value> low;
   bool low_inclusive = true;
   std::vector<Value> high;
+  bool high_inclusive = false;
 };
 
 struct ScanRequest {

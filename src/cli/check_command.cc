@@ -19,6 +19,7 @@
 #include "common/handles.h"
 #include "common/readable_bytes.h"
 #include "common/relaxed_json.h"
+#include "pipeline/embed_strategy.h"
 #include "mapping/catalog_cache.h"
 #include "mapping/size_estimate.h"
 #include "mapping/type_override_check.h"
@@ -425,8 +426,8 @@ class Checker {
       std::string indent(2 * depth, ' ');
       std::string how = embed.kind == EmbedKind::kArray
                             ? fmt::format("1:N array from {} where {} = the parent's key: one query per batch of "
-                                          "parents (IN list of their keys), grouped by key",
-                                          embed.table.table, Columns(embed.foreign_names))
+                                          "parents by {}, grouped by key",
+                                          embed.table.table, Columns(embed.foreign_names), PlanEmbedFetch(embed, table, depth == 1).why)
                             : fmt::format("N:1 object from {} by {}: one query per batch for keys not seen yet, "
                                           "then cached (up to 100 000 rows)",
                                           embed.table.table, Columns(embed.foreign_names));

@@ -50,6 +50,11 @@ void AddRunCommand(CLI::App& app, RunArguments* arguments) {
   run->add_option("--batch-size", arguments->batch_size, "Rows read and documents inserted per batch")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  run->add_option("--embed-fetch", arguments->embed_fetch,
+                  "How 1:N embeds are fetched: auto (a key range scan when a batch's parent keys allow it, else an "
+                  "IN list of keys), list (always IN lists)")
+      ->check(CLI::IsMember({"auto", "list"}))
+      ->capture_default_str();
   run->add_option("--threads", arguments->job.threads,
                   "Threads, and key ranges each table is read in at once (default: one per core)")
       ->check(CLI::Range(1, 256));
@@ -132,6 +137,7 @@ int RunCommand(const RunArguments& arguments) {
 
   RunOptions options;
   options.batch_size = arguments.batch_size;
+  options.embed_fetch = arguments.embed_fetch == "list" ? EmbedFetchMode::kKeyList : EmbedFetchMode::kAuto;
   options.drop = arguments.drop;
   options.writers = arguments.job.writers;
   options.read_partitions = job.readers;

@@ -197,7 +197,7 @@ class CollectionRun {
   CollectionRun(const CollectionPlan& plan, Source& source, Sink& sink, const RunOptions& options,
                 RejectWriter& rejects, LiveCollectionCounters& counters, std::atomic<bool>* stop_all)
       : plan_(plan), source_(source), sink_(sink), options_(options), rejects_(rejects), counters_(counters),
-        resolver_(source), stop_all_(stop_all), write_mode_(plan.write_mode) {
+        resolver_(source, options.embed_fetch), stop_all_(stop_all), write_mode_(plan.write_mode) {
     write_mode_.earlier_run_may_have_written = options.resumed;
   }
 
@@ -214,6 +214,7 @@ class CollectionRun {
     std::lock_guard<std::mutex> lock(counters_mutex_);
     return error_;
   }
+  const EmbedResolver& resolver() const { return resolver_; }
 
   // Once per collection, after every range is read.
   Status RejectOrphans() {
@@ -607,6 +608,14 @@ Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotR
   }
   for (auto& input : inputs) input->activate();
   graph.wait_for_all();
+  uint64_t range_fetches = 0, list_fetches = 0;
+  for (auto& run : runs) {
+    range_fetches += run->resolver().range_fetches();
+    list_fetches += run->resolver().list_fetches();
+  }
+  if (range_fetches + list_fetches > 0)
+    spdlog::info("collection {}: 1:N embeds fetched by key range {} times, by key list {} times", collection.name,
+                 range_fetches, list_fetches);
 
   Status failure;
   for (auto& run : runs) {

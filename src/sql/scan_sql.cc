@@ -76,7 +76,7 @@ Result<std::string> ComparedLiteral(const SqlDialect& dialect, const SqlColumn& 
 
 Result<std::string> KeyRangeCondition(const SqlDialect& dialect, const std::vector<SqlColumn>& columns,
                                       const std::vector<Value>& low, bool low_inclusive,
-                                      const std::vector<Value>& high) {
+                                      const std::vector<Value>& high, bool high_inclusive) {
   if (low.size() > columns.size() || high.size() > columns.size())
     return Status::Error(StatusCode::kInternal, fmt::format("key range with bounds of {} and {} values on {} columns",
                                                             low.size(), high.size(), columns.size()));
@@ -103,7 +103,7 @@ Result<std::string> KeyRangeCondition(const SqlDialect& dialect, const std::vect
     parts.push_back(std::move(low));
   }
   if (!high.empty()) {
-    S2M_ASSIGN_OR_RETURN(std::string high, bound(high, "<"));
+    S2M_ASSIGN_OR_RETURN(std::string high, bound(high, high_inclusive ? "<=" : "<"));
     if (low.empty() && !null_tests.empty())
       high = fmt::format("({} OR {})", high, fmt::join(null_tests, " OR "));
     parts.push_back(std::move(high));
@@ -139,7 +139,7 @@ Result<ScanSql> BuildScanSql(const SqlDialect& dialect, ScanCatalog& catalog, co
       columns.push_back(std::move(column));
     }
     S2M_ASSIGN_OR_RETURN(std::string condition,
-                         KeyRangeCondition(dialect, columns, range.low, range.low_inclusive, range.high));
+                         KeyRangeCondition(dialect, columns, range.low, range.low_inclusive, range.high, range.high_inclusive));
     if (!condition.empty()) sql.conditions.push_back(std::move(condition));
   }
   for (const OrderTerm& term : request.order_by) {

@@ -56,12 +56,12 @@ Result<std::string> ComparedLiteral(const SqlDialect& dialect, const SqlColumn& 
                                     const std::string& cast);
 
 // The rows whose `columns` (resolved, in this order), compared as one row value, lie from `low`
-// (inclusive or not) to `high` (exclusive); empty when both bounds are open (empty). A bound may hold
+// (inclusive or not) to `high` (inclusive or not); empty when both bounds are open (empty). A bound may hold
 // fewer values than there are columns: the leading columns are compared. Rows with a NULL in a nullable
 // column are in no range with a low bound, and in every range open below.
 Result<std::string> KeyRangeCondition(const SqlDialect& dialect, const std::vector<SqlColumn>& columns,
                                       const std::vector<Value>& low, bool low_inclusive,
-                                      const std::vector<Value>& high);
+                                      const std::vector<Value>& high, bool high_inclusive = false);
 
 // The one query behind Source::CountRows: `table` and `columns` (the request's group_by) already
 // quoted. The counts are the last column of the result, after the grouping columns.

@@ -162,6 +162,37 @@ TEST(ScanSql, IntegerKeyRange) {
   EXPECT_EQ(SelectOf(MysqlDialect(), request), "SELECT `TrackId` FROM `Track`");
 }
 
+// The children of a batch of parents whose keys run from 3 to 9: one index range scan on the foreign key,
+// the high bound included, grouped by it and then in the embed's order.
+TEST(ScanSql, ChildrenOfAParentKeyRangeWithTheHighBoundIncluded) {
+  ScanRequest request{"Track", {"TrackId", "Name"}};
+  KeyRange range{{"AlbumId"}, {Value(3)}, true, {Value(int64_t{9})}};
+  range.high_inclusive = true;
+  request.range = range;
+  request.order_by = {OrderTerm{"AlbumId", false}, OrderTerm{"Name", false}};
+  EXPECT_EQ(SelectOf(SqliteDialect(), request),
+            "SELECT \"TrackId\", \"Name\" FROM \"Track\" WHERE \"AlbumId\" IS NOT NULL AND \"AlbumId\" >= 3 AND "
+            "\"AlbumId\" <= 9 ORDER BY \"AlbumId\", \"Name\"");
+  EXPECT_EQ(SelectOf(PostgresDialect(), request),
+            "COPY (SELECT \"TrackId\", \"Name\"::text FROM \"public\".\"Track\" WHERE \"AlbumId\" IS NOT NULL AND "
+            "\"AlbumId\" >= '3'::int8 AND \"AlbumId\" <= '9'::int8 ORDER BY \"AlbumId\", \"Name\") TO STDOUT (FORMAT binary)");
+  EXPECT_EQ(SelectOf(MysqlDialect(), request),
+            "SELECT `TrackId`, `Name` FROM `Track` WHERE `AlbumId` IS NOT NULL AND `AlbumId` >= 3 AND `AlbumId` <= 9 "
+            "ORDER BY `AlbumId`, `Name`");
+  // Composite: the expanded MySQL form keeps the inclusive comparison on the last column only.
+  ScanRequest pairs{"PlaylistTrack", {"TrackId"}};
+  KeyRange composite{{"PlaylistId", "TrackId"}, {Value(1), Value(2)}, true, {Value(4), Value(5)}};
+  composite.high_inclusive = true;
+  pairs.range = composite;
+  EXPECT_EQ(SelectOf(SqliteDialect(), pairs),
+            "SELECT \"TrackId\" FROM \"PlaylistTrack\" WHERE (\"PlaylistId\", \"TrackId\") >= (1, 2) AND "
+            "(\"PlaylistId\", \"TrackId\") <= (4, 5)");
+  EXPECT_EQ(SelectOf(MysqlDialect(), pairs),
+            "SELECT `TrackId` FROM `PlaylistTrack` WHERE (`PlaylistId` >= 1 AND ((`PlaylistId` > 1) OR "
+            "(`PlaylistId` = 1 AND `TrackId` >= 2))) AND (`PlaylistId` <= 4 AND ((`PlaylistId` < 4) OR "
+            "(`PlaylistId` = 4 AND `TrackId` <= 5)))");
+}
+
 TEST(ScanSql, CompositeKeyRangeAsOneRowValue) {
   ScanRequest request{"PlaylistTrack", {"TrackId"}};
   request.range = KeyRange{{"PlaylistId", "TrackId"}, {Value(1), Value(20)}, true, {Value(8), Value(5)}};
