@@ -58,7 +58,6 @@ class UnitLedger {
  public:
   explicit UnitLedger(std::vector<WorkUnit> units);
 
-  size_t size() const;
   WorkUnit Get(size_t unit) const;
   // The units of `collection`, in plan order.
   std::vector<size_t> UnitsOf(const std::string& collection) const;
@@ -68,7 +67,6 @@ class UnitLedger {
   // The units changed since the last call (every unit the first time), for saving.
   std::vector<WorkUnit> TakeChanged();
   void MarkAllChanged();  // a save failed: the next one carries every unit
-  std::vector<WorkUnit> All() const;
 
  private:
   mutable std::mutex mutex_;

@@ -185,7 +185,6 @@ class UnitQueue {
     size_t i = next_.fetch_add(1);
     return i < units_.size() ? units_[i].get() : nullptr;
   }
-  size_t size() const { return units_.size(); }
 
  private:
   std::vector<std::unique_ptr<UnitTrack>> units_;

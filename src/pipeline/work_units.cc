@@ -72,11 +72,6 @@ Result<std::vector<WorkUnit>> PlanWorkUnits(const Plan& plan, Source& source, co
 
 UnitLedger::UnitLedger(std::vector<WorkUnit> units) : units_(std::move(units)), changed_(units_.size(), true) {}
 
-size_t UnitLedger::size() const {
-  std::lock_guard lock(mutex_);
-  return units_.size();
-}
-
 WorkUnit UnitLedger::Get(size_t unit) const {
   std::lock_guard lock(mutex_);
   return units_[unit];
@@ -119,11 +114,6 @@ std::vector<WorkUnit> UnitLedger::TakeChanged() {
 void UnitLedger::MarkAllChanged() {
   std::lock_guard lock(mutex_);
   changed_.assign(units_.size(), true);
-}
-
-std::vector<WorkUnit> UnitLedger::All() const {
-  std::lock_guard lock(mutex_);
-  return units_;
 }
 
 }  // namespace sql2mongo
