@@ -158,7 +158,11 @@ Result<MysqlEndpoint> ParseMysqlUri(const std::string& uri, const SourceOptions&
 }
 
 Status MysqlErrorStatus(const sql::SQLException& error, const std::string& context) {
-  return Status::Error(StatusCode::kSourceError, fmt::format("{}: {} (MySQL error {}, SQLSTATE {})", context,
+  // CR_SERVER_GONE_ERROR, CR_SERVER_LOST: the connection broke (the network cut, the server stopped);
+  // MariaDB's ER_CONNECTION_KILLED: its thread was killed (KILL CONNECTION).
+  int code = error.getErrorCode();
+  bool lost = code == 2006 || code == 2013 || code == 1927;
+  return Status::Error(lost ? StatusCode::kSourceLost : StatusCode::kSourceError, fmt::format("{}: {} (MySQL error {}, SQLSTATE {})", context,
                                                              error.what(), error.getErrorCode(), error.getSQLState()));
 }
 

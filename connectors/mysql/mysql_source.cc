@@ -164,6 +164,11 @@ class MysqlSource : public Source {
   Result<TableInfo> DescribeTable(const std::string& table) override;
   Status BeginSnapshot() override;
   Status EndSnapshot() override;
+  Status ReopenInSnapshot() override {
+    return Status::Error(StatusCode::kUnsupported,
+                         "MySQL cannot open a connection in a snapshot already under way (START TRANSACTION WITH "
+                         "CONSISTENT SNAPSHOT lives only in the connections that began it)");
+  }
   Result<std::unique_ptr<RowStream>> Scan(const ScanRequest& request) override;
   Result<std::optional<std::pair<int64_t, int64_t>>> IntegerKeyBounds(const std::string& table,
                                                                        const std::string& column) override;

@@ -145,6 +145,19 @@ void PgConnectionPool::Return(size_t index, bool broken) {
   if (broken || slot.close_on_return || !reusable || PQstatus(slot.conn.get()) != CONNECTION_OK) slot.conn.reset();
 }
 
+Status PgConnectionPool::CheckSnapshot() {
+  S2M_ASSIGN_OR_RETURN(PgLease lease, Acquire());
+  // An idle connection may have been lost as well without knowing it yet: ask it something.
+  Result<PgResult> alive = ExecPostgres(lease.get(), "SELECT 1", "");
+  if (!alive.ok()) {
+    lease.MarkBroken();
+    lease.Release();
+    S2M_ASSIGN_OR_RETURN(PgLease fresh, Acquire());
+    fresh.Release();
+  }
+  return Status::Ok();
+}
+
 Status PgConnectionPool::JoinSnapshot(Slot* slot) {
   S2M_ASSIGN_OR_RETURN(std::string id, QuotePgLiteral(slot->conn.get(), snapshot_id_));
   S2M_ASSIGN_OR_RETURN(PgResult ignored,
@@ -158,17 +171,14 @@ Status PgConnectionPool::JoinSnapshot(Slot* slot) {
 Status PgConnectionPool::BeginSnapshot() {
   if (in_snapshot())
     return Status::Error(StatusCode::kInternal, fmt::format("source {}: snapshot already begun", settings_.display_uri));
-  S2M_ASSIGN_OR_RETURN(PgLease lease, Acquire());
   std::string what = fmt::format("source {}: cannot begin the run's snapshot", settings_.display_uri);
-  S2M_ASSIGN_OR_RETURN(PgResult begun, ExecPostgres(lease.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", what));
-  S2M_ASSIGN_OR_RETURN(PgResult exported, ExecPostgres(lease.get(), "SELECT pg_export_snapshot()", what));
-  // The exporting transaction must stay open for others to import; it is this connection's, kept in the
-  // pool (idle or scanning) until EndSnapshot.
+  S2M_ASSIGN_OR_RETURN(PgConnection holder, ConnectPostgres(settings_));
+  S2M_ASSIGN_OR_RETURN(PgResult begun, ExecPostgres(holder.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", what));
+  S2M_ASSIGN_OR_RETURN(PgResult exported, ExecPostgres(holder.get(), "SELECT pg_export_snapshot()", what));
   snapshot_id_ = PQgetvalue(exported.get(), 0, 0);
+  snapshot_holder_ = std::move(holder);
   for (Slot& slot : slots_) {
-    if (slot.conn.get() == lease.get()) {
-      slot.in_snapshot = true;
-    } else if (slot.conn && !slot.lent) {
+    if (slot.conn && !slot.lent) {
       Status joined = JoinSnapshot(&slot);
       if (!joined.ok()) slot.conn.reset();  // an idle spare that cannot join is not needed
     }
@@ -201,6 +211,12 @@ Status PgConnectionPool::EndSnapshot() {
       slot.conn.reset();
     }
     slot.in_snapshot = false;
+  }
+  if (snapshot_holder_) {
+    auto committed = ExecPostgres(snapshot_holder_.get(), "COMMIT",
+                                  fmt::format("source {}: cannot end the run's snapshot", settings_.display_uri));
+    if (!committed.ok() && first_error.ok()) first_error = committed.status();
+    snapshot_holder_.reset();
   }
   snapshot_id_.clear();
   return first_error;

@@ -76,13 +76,18 @@ class PgConnectionPool : public std::enable_shared_from_this<PgConnectionPool> {
   // An idle connection, or a new one; inside a snapshot it is already in the snapshot's transaction.
   Result<PgLease> Acquire();
 
-  // The first connection exports its snapshot (REPEATABLE READ, READ ONLY); every other connection,
-  // now or later, imports it with SET TRANSACTION SNAPSHOT.
+  // A connection of its own exports the snapshot (REPEATABLE READ, READ ONLY) and holds it, reading
+  // nothing, until EndSnapshot; every connection handed out, now or later, imports it with SET
+  // TRANSACTION SNAPSHOT. So a connection lost mid-scan (a backend ended, a network fault) is replaced
+  // by a new one in the same snapshot, as long as the holder lives.
   Status BeginSnapshot();
   // Every connection, now or later, imports `snapshot_id`, exported by another pool whose exporting
   // transaction stays open at least until this pool's first connection has joined (in practice until
   // this pool's EndSnapshot). This is how a second reader thread gets its own pool in the same snapshot.
   Status ImportSnapshot(const std::string& snapshot_id);
+  // After a connection was lost: a connection that answers, in the snapshot when there is one (a new
+  // one imports it: this fails once the snapshot's holder is gone too).
+  Status CheckSnapshot();
   // Commits the idle connections; those still lent to an open stream are closed when returned.
   Status EndSnapshot();
   bool in_snapshot() const { return !snapshot_id_.empty(); }
@@ -106,6 +111,7 @@ class PgConnectionPool : public std::enable_shared_from_this<PgConnectionPool> {
   PgConnectSettings settings_;
   std::vector<Slot> slots_;  // a closed slot has no conn and is reused
   std::string snapshot_id_;
+  PgConnection snapshot_holder_;  // the exporting transaction (BeginSnapshot's pool only)
 };
 
 }  // namespace sql2mongo

@@ -33,6 +33,7 @@ class PostgresRowStream : public RowStream {
     Status started = reader_.Start(lease_.get(), sql);
     if (!started.ok()) {
       done_ = true;
+      started = MarkIfLost(std::move(started));
       lease_.Release();  // the failed command was drained; the pool checks the transaction state
     }
     return started;
@@ -69,8 +70,17 @@ class PostgresRowStream : public RowStream {
  private:
   Status Fail(Status status) {
     done_ = true;
+    status = MarkIfLost(std::move(status));
     lease_.MarkBroken();  // mid-COPY: the connection cannot serve another query
     lease_.Release();
+    return status;
+  }
+
+  // kSourceLost when the failure is the connection's (the backend ended, the socket closed), which a
+  // reader may survive by reading on through another connection; a query's own error stays as it is.
+  Status MarkIfLost(Status status) const {
+    if (lease_.get() && PQstatus(lease_.get()) == CONNECTION_BAD)
+      return Status::Error(StatusCode::kSourceLost, status.message());
     return status;
   }
 
@@ -140,6 +150,12 @@ class PostgresSource : public Source {
 
   Status BeginSnapshot() override { return pool_->BeginSnapshot(); }
   Status EndSnapshot() override { return pool_->EndSnapshot(); }
+  Status ReopenInSnapshot() override {
+    Status checked = pool_->CheckSnapshot();
+    if (!checked.ok() && pool_->in_snapshot())
+      return checked.WithContext("the run's snapshot cannot be joined again (the connection holding it may be lost too)");
+    return checked;
+  }
 
   // Inside the snapshot when there is one, so the ranges cut from the bounds are those of the rows read.
   Result<std::optional<std::pair<int64_t, int64_t>>> IntegerKeyBounds(const std::string& table,
@@ -315,6 +331,7 @@ class PostgresSource : public Source {
                                                       std::move(source_columns), context);
     Status started = stream->Start(sql);
     if (!started.ok()) {
+      if (started.code() == StatusCode::kSourceLost) return started.WithContext(context);
       std::string hint = request.where.empty() ? "" : fmt::format(" (check the \"where\" condition: {})", request.where);
       return Status::Error(StatusCode::kSourceError,
                            fmt::format("source {}: cannot query table '{}': {}{}", DisplayName(), table->info.name,

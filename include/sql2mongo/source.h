@@ -198,6 +198,15 @@ class Source {
   virtual Result<ColumnInfo> DescribeExpression(const std::string& table, const std::string& expression) {
     return Status::Error(StatusCode::kUnsupported, "expression types are not supported by " + DisplayName());
   }
+  // After a read failed with kSourceLost (its connection broke): makes the next Scan read through a
+  // connection that sees this source's snapshot as before, so the caller can scan again after the last
+  // key it read. PostgreSQL: a new connection imports the exported snapshot, held by a connection that
+  // reads nothing. kUnsupported where no new connection can join the snapshot (MySQL's lives only in
+  // the connections opened with it); another error when the snapshot itself is gone.
+  virtual Status ReopenInSnapshot() {
+    return Status::Error(StatusCode::kUnsupported,
+                         DisplayName() + " cannot open a connection in a snapshot that is already under way");
+  }
   // Another reader that sees exactly this source's snapshot, to be used by another thread (each reader
   // by one thread at a time). Call after BeginSnapshot; its snapshot ends when it is destroyed, and it
   // must be destroyed before this source's EndSnapshot.

@@ -14,6 +14,7 @@ enum class StatusCode {
   kMappingError,  // the mapping file is malformed or names something the source lacks
   kNotFound,      // a table, column, file or collection that does not exist
   kSourceError,   // the source database failed (connection, query)
+  kSourceLost,    // the connection to the source broke mid-read: a reader may reopen it and continue
   kTargetError,   // the target server failed or is unreachable
   kDataError,     // one value cannot be converted; becomes a reject, not a failed run
   kUnsupported,   // the source or target cannot do this; the caller falls back
