@@ -31,6 +31,7 @@ struct CollectionCounters {
   uint64_t missing_parents = 0;  // object embeds whose foreign key pointed at no row (embedded as null)
   uint64_t bytes_written = 0;    // BSON bytes sent
   uint64_t warnings = 0;         // values that arrived but not as their column declares (RunSummary.warnings)
+  uint64_t source_reopens = 0;   // source connections lost mid-read and reopened in the run's snapshot
   // Root rows expected, from the catalog (PostgreSQL reltuples, MySQL TABLE_ROWS, sqlite_stat1 or a
   // count); -1 when unknown. An estimate: a "where" or a stale statistic makes it differ from rows_read,
   // and it is replaced by rows_read once the collection is done.
@@ -60,6 +61,7 @@ struct LiveCollectionCounters {
   std::atomic<uint64_t> missing_parents{0};
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> warnings{0};
+  std::atomic<uint64_t> source_reopens{0};
   std::atomic<int64_t> estimated_rows{-1};
   std::atomic<CollectionState> state{CollectionState::kPending};
   std::atomic<int64_t> started_ns{0};   // since the run started; set when it starts

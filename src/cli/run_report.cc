@@ -59,6 +59,7 @@ Json CountersJson(const CollectionCounters& c) {
   json["dangling_references"] = c.missing_parents;
   json["bytes_written"] = c.bytes_written;
   json["warnings"] = c.warnings;
+  json["source_reopens"] = c.source_reopens;
   json["seconds"] = Milliseconds(c.seconds);
   json["docs_per_second"] = c.seconds > 0 ? static_cast<int64_t>(c.documents_written / c.seconds) : 0;
   return json;

@@ -15,6 +15,7 @@
 #include "common/handles.h"
 #include "pipeline/embed_resolver.h"
 #include "pipeline/reject_writer.h"
+#include "pipeline/source_reopen.h"
 #include "sql2mongo/document_builder.h"
 #include "sql2mongo/pipeline.h"
 
@@ -196,7 +197,7 @@ class CollectionRun {
   CollectionRun(const CollectionPlan& plan, Source& source, Sink& sink, const RunOptions& options,
                 RejectWriter& rejects, LiveCollectionCounters& counters, std::atomic<bool>* stop_all)
       : plan_(plan), source_(source), sink_(sink), options_(options), rejects_(rejects), counters_(counters),
-        resolver_(source, options.embed_fetch), stop_all_(stop_all), write_mode_(plan.write_mode) {
+        resolver_(source, options.embed_fetch), reopener_(source), stop_all_(stop_all), write_mode_(plan.write_mode) {
     write_mode_.earlier_run_may_have_written = options.resumed;
   }
 
@@ -325,6 +326,11 @@ class CollectionRun {
       StageTimer read_time(counters_.read_ns);
       more = stream_->Next(&work->rows, max_rows);
       read_time.Stop();
+      if (!more.ok() && more.status().code() == StatusCode::kSourceLost) {
+        Status read_on = ReadOnAfterLoss(more.status());
+        if (read_on.ok()) continue;
+        more = read_on;
+      }
       if (!more.ok() || more.value()) break;
       stream_.reset();  // this unit is read: on to the next one
       unit_->ReadEnded();
@@ -344,11 +350,29 @@ class CollectionRun {
     }
     if (work->rows.rows() > 0 && plan_.id.kind != IdPlan::Kind::kGenerated)
       last_key_ = RowKeyJson(plan_, work->rows, work->rows.rows() - 1);
+    if (work->rows.rows() > 0) {
+      unit_last_key_ = work->last_key;
+      reopener_.Progressed();
+    }
     sampled_rows_ += work->rows.rows();
     counters_.rows_read += work->rows.rows();
     uint64_t embedded_rows = 0;
     StageTimer embed_time(counters_.embed_ns);
     Status resolved = resolver_.Resolve(plan_.table, work->rows, &work->embeds, &embedded_rows);
+    if (resolved.code() == StatusCode::kSourceLost) {
+      // The batch's embeds are fetched again whole: what the failed attempt gathered is dropped.
+      resolved = reopener_.ReadOn(resolved, [&] {
+        work->embeds.clear();
+        embedded_rows = 0;
+        (void)resolver_.TakeUnmatched();
+        return resolver_.Resolve(plan_.table, work->rows, &work->embeds, &embedded_rows);
+      });
+      if (resolved.ok()) {
+        ++counters_.source_reopens;
+        spdlog::warn("collection {}: the source connection was lost fetching embedded rows; reopened in the run's "
+                     "snapshot and fetched them again", plan_.name);
+      }
+    }
     embed_time.Stop();
     counters_.embedded_rows += embedded_rows;
     if (!resolved.ok()) return Fail(resolved.WithContext(fmt::format("collection '{}'", plan_.name)));
@@ -438,9 +462,53 @@ class CollectionRun {
     }
     if (!unit.checkpoint.empty())
       spdlog::info("collection {}: unit {} resumes after key {}", plan_.name, unit.id, KeyDisplay(unit.checkpoint));
+    // Kept to read on after a lost connection, which needs the rows in the order of the unit's key.
+    unit_request_ = request;
+    unit_key_columns_ = unit.key_columns;
+    unit_last_key_.clear();
+    reads_in_key_order_ = unit.Resumable() && !unit.key_columns.empty() && key_indices_.size() == unit.key_columns.size() &&
+                          request.order_by.size() == unit.key_columns.size();
+    for (size_t i = 0; reads_in_key_order_ && i < unit.key_columns.size(); ++i)
+      reads_in_key_order_ = request.order_by[i].column == unit.key_columns[i] && !request.order_by[i].descending;
     Result<std::unique_ptr<RowStream>> stream = source_.Scan(request);
     if (!stream.ok()) return stream.status().WithContext(fmt::format("collection '{}', unit {}", plan_.name, unit.id));
     stream_ = std::move(stream).value();
+    return Status::Ok();
+  }
+
+  // The current unit's connection broke: read on strictly after the last key read from it (or from
+  // the unit's start when none was), in the same snapshot, so no row is read twice or missed.
+  Status ReadOnAfterLoss(const Status& lost) {
+    stream_.reset();
+    std::string why_not;
+    if (!reads_in_key_order_)
+      why_not = plan_.id.kind == IdPlan::Kind::kGenerated
+                    ? "its rows have no key to read on after (the collection's _id is generated)"
+                    : "the table is read in the mapping's order_by, not in the order of its key";
+    Status read_on = reopener_.ReadOn(lost, [&]() -> Status {
+      ScanRequest request = unit_request_;
+      if (!unit_last_key_.empty()) {
+        if (!request.range) request.range = KeyRange{unit_key_columns_, {}, true, {}, false};
+        request.range->low = unit_last_key_;
+        request.range->low_inclusive = false;
+      }
+      Result<std::unique_ptr<RowStream>> stream = source_.Scan(request);
+      if (!stream.ok()) return stream.status();
+      stream_ = std::move(stream).value();
+      return Status::Ok();
+    }, why_not);
+    if (!read_on.ok()) {
+      if (options_.units)
+        return Status::Error(read_on.code(), read_on.message() +
+                                                 "; run again with --resume to continue from the last checkpoint");
+      return read_on;
+    }
+    ++counters_.source_reopens;
+    spdlog::warn("collection {}: lost the source connection reading table {} ({}); reopened in the run's snapshot, "
+                 "reading on {}",
+                 plan_.name, plan_.table.table, lost.message(),
+                 unit_last_key_.empty() ? std::string("from the start of unit ") + unit_->unit().id
+                                        : "after key " + KeyDisplay(unit_last_key_));
     return Status::Ok();
   }
 
@@ -509,6 +577,11 @@ class CollectionRun {
   UnitTrack* unit_ = nullptr;          // the unit stream_ reads
   bool ordered_ = false;
   std::vector<int> key_indices_;       // the _id's columns in read_columns: a unit's key
+  ScanRequest unit_request_;           // the current unit's scan as first sent
+  std::vector<std::string> unit_key_columns_;
+  std::vector<Value> unit_last_key_;   // the unit key of the last root row read from the current unit
+  bool reads_in_key_order_ = false;    // unit_request_ returns rows in unit key order: reading on is possible
+  SourceReopener reopener_;            // used by the serial read stage only
   std::mutex counters_mutex_;  // guards error_ once writes run in parallel
   std::atomic<bool> failed_{false};
   std::atomic<bool>* stop_all_;  // shared by the collection's readers: one failure stops them all
@@ -667,6 +740,7 @@ CollectionCounters RunProgress::Read(size_t i) const {
   c.missing_parents = live.missing_parents.load(std::memory_order_relaxed);
   c.bytes_written = live.bytes_written.load(std::memory_order_relaxed);
   c.warnings = live.warnings.load(std::memory_order_relaxed);
+  c.source_reopens = live.source_reopens.load(std::memory_order_relaxed);
   c.estimated_rows = live.estimated_rows.load(std::memory_order_relaxed);
   c.state = live.state.load();
   int64_t started = live.started_ns.load(), finished = live.finished_ns.load();

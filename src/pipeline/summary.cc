@@ -51,6 +51,7 @@ CollectionCounters TotalOf(const std::vector<CollectionCounters>& collections, d
     total.missing_parents += c.missing_parents;
     total.bytes_written += c.bytes_written;
     total.warnings += c.warnings;
+    total.source_reopens += c.source_reopens;
   }
   total.seconds = seconds;
   return total;
@@ -77,6 +78,9 @@ std::string FormatSummary(const RunSummary& summary) {
   for (const auto& warning : summary.warnings) out += "warning: " + FormatWarning(warning) + "\n";
   if (total.missing_parents > 0)
     out += fmt::format("{} dangling references were stored as null.\n", total.missing_parents);
+  if (total.source_reopens > 0)
+    out += fmt::format("The source connection was lost {} times and reopened in the run's snapshot each time; no "
+                       "row was read twice or missed.\n", total.source_reopens);
   if (!summary.rejects_path.empty())
     out += fmt::format("{} rows or documents were rejected; each is listed with its reason in {}\n", total.rejected,
                        summary.rejects_path);
