@@ -90,6 +90,15 @@ struct StatusArguments {
 void AddStatusCommand(CLI::App& app, StatusArguments* arguments);
 int StatusCommand(const StatusArguments& arguments);
 
+struct DiffArguments {
+  std::string old_file;
+  std::string new_file;
+  std::string target_uri;  // where to count documents; empty: NEW's "target"
+  bool json = false;
+};
+void AddDiffCommand(CLI::App& app, DiffArguments* arguments);
+int DiffCommand(const DiffArguments& arguments);
+
 struct PeekArguments {
   std::string mapping_file;
   std::string collection;
