@@ -106,6 +106,20 @@ TEST(DiffCommand, BadMappingNamesTheFileAndPlaceAndExitsTwo) {
       << missing.output;
 }
 
+TEST(VersionedMapping, CheckNamesTheVersionAndSchemaRequiresItAsAnInt) {
+  CommandResult check = RunCli("check " + ShellQuote(V1()) + " --target null:");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("collection 'tracks': schema version: every document gets _schema_version: 1 (the "
+                              "mapping's \"schema_version\"), after _id"),
+            std::string::npos) << check.output;
+  CommandResult schema = RunCli("schema " + ShellQuote(V2()) + " --collection customers");
+  ASSERT_EQ(schema.exit_code, 0) << schema.output;
+  nlohmann::json validator = nlohmann::json::parse(schema.output)["customers"]["$jsonSchema"];
+  EXPECT_EQ(validator["required"][1], "_schema_version");
+  EXPECT_EQ(validator["properties"]["_schema_version"]["bsonType"], "int");
+  EXPECT_EQ(validator["properties"]["_schema_version"]["description"], "the mapping's schema_version (2)");
+}
+
 class VersionedDocuments : public TargetTest {
  protected:
   void SetUp() override {
