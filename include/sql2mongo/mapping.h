@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,10 @@ struct Mapping {
   std::string source_uri;   // relative sqlite paths already resolved against the mapping's folder
   std::string target_uri;
   NullPolicy nulls = NullPolicy::kKeep;
+  // "schema_version": N, the version of the documents this mapping builds; every document carries it in
+  // `schema_version_field` (after _id) so documents of two mapping versions can be told apart. Unset: none.
+  std::optional<int32_t> schema_version;
+  std::string schema_version_field = "_schema_version";  // "": not written ("schema_version_field": false)
   std::vector<CollectionSpec> collections;
 
   // Where the value at a JSON pointer (e.g. "/collections/tracks/fields/name") was written.

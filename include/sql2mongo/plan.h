@@ -74,6 +74,10 @@ struct CollectionPlan {
   TablePlan table;
   WriteMode write_mode;  // the mapping's "mode" (and merge keys), or run --mode
   bool drop = false;     // the mapping's "drop": true; run --drop sets it for every collection
+  // The mapping's "schema_version", written by the builder right after _id as an int32 in this field;
+  // an empty field: none.
+  std::string version_field;
+  int32_t schema_version = 0;
 };
 
 struct Plan {

@@ -449,6 +449,10 @@ class Checker {
       Info(collection.name, fmt::format("plan: table {} ({} columns), {}{}", collection.table.table,
                                         collection.table.read_columns.size(), partition,
                                         collection.table.where.empty() ? "" : ", where " + collection.table.where));
+      if (!collection.version_field.empty())
+        Info(collection.name, fmt::format("schema version: every document gets {}: {} (the mapping's "
+                                          "\"schema_version\"), after _id", collection.version_field,
+                                          collection.schema_version));
       DescribeEmbeds(collection.name, collection.table, 1);
     }
   }

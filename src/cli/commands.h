@@ -1,6 +1,6 @@
 // Sub-commands of the sql2mongo CLI. Each returns the process exit code (docs/commands.md):
 // 0 success, 1 the run failed, 2 bad usage or a bad mapping file, 3 the run finished with rejects,
-// 75 another run of the job holds its lease.
+// 75 another run of the job holds its lease. diff follows diff(1): 0 the same documents, 1 they differ, 2 bad input.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -89,6 +89,15 @@ struct StatusArguments {
 };
 void AddStatusCommand(CLI::App& app, StatusArguments* arguments);
 int StatusCommand(const StatusArguments& arguments);
+
+struct DiffArguments {
+  std::string old_file;
+  std::string new_file;
+  std::string target_uri;  // where to count documents; empty: NEW's "target"
+  bool json = false;
+};
+void AddDiffCommand(CLI::App& app, DiffArguments* arguments);
+int DiffCommand(const DiffArguments& arguments);
 
 struct PeekArguments {
   std::string mapping_file;

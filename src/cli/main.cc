@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   AddVerifyCommand(app, &verify);
   StatusArguments status;
   AddStatusCommand(app, &status);
+  DiffArguments diff;
+  AddDiffCommand(app, &diff);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("init")) return InitCommand(init);
     if (app.got_subcommand("verify")) return VerifyCommand(verify);
     if (app.got_subcommand("status")) return StatusCommand(status);
+    if (app.got_subcommand("diff")) return DiffCommand(diff);
   } catch (const std::exception& e) {
     spdlog::error("stopped on an unexpected error: {}", e.what());
     return kExitRunFailed;

@@ -53,6 +53,11 @@ class SchemaBuilder {
     } else {
       properties["_id"] = {{"bsonType", "objectId"}};
     }
+    if (!collection.version_field.empty()) {
+      properties[collection.version_field] = {
+          {"bsonType", "int"}, {"description", fmt::format("the mapping's schema_version ({})", collection.schema_version)}};
+      required.push_back(collection.version_field);
+    }
     S2M_RETURN_IF_ERROR(Shape(collection.table, collection.table.shape, &properties, &required));
     return Object(std::move(properties), std::move(required), /*nullable=*/false);
   }

@@ -31,6 +31,7 @@ class MappingReader {
     mapping.source_uri = root.value("source", "");
     mapping.target_uri = root.value("target", "");
     mapping.nulls = ReadNulls(root).value_or(NullPolicy::kKeep);
+    ReadSchemaVersion(root, &mapping);
     const Json& collections = root["collections"];
     for (auto it = collections.begin(); it != collections.end(); ++it) {
       std::string pointer = "/collections/" + JsonLocator::Escape(it.key());
@@ -67,6 +68,14 @@ class MappingReader {
   MappingPlace Place(const std::string& pointer, bool at_key = false) const {
     TextPosition p = at_key ? locator_.KeyAt(pointer) : locator_.ValueAt(pointer);
     return MappingPlace{file_, p.line, p.column};
+  }
+
+  // The schema allows a positive int32 for the version and a name or false for the field.
+  static void ReadSchemaVersion(const Json& root, Mapping* mapping) {
+    if (root.contains("schema_version")) mapping->schema_version = root["schema_version"].get<int32_t>();
+    if (!root.contains("schema_version_field")) return;
+    const Json& field = root["schema_version_field"];
+    mapping->schema_version_field = field.is_string() ? field.get<std::string>() : "";
   }
 
   // A column name or a list of them: "CustomerId" or ["OrderId", "LineNo"].

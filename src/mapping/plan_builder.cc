@@ -384,7 +384,23 @@ class PlanBuilder {
                                                     "named _id, or an embed is named _id; rename it with \"fields\" "
                                                     "or \"exclude\" it", spec.name, table->name));
     }
+    S2M_RETURN_IF_ERROR(AddVersionStamp(spec, &plan));
     return plan;
+  }
+
+  // The version field follows _id; a mapped field of the same name would be written twice.
+  Status AddVersionStamp(const CollectionSpec& spec, CollectionPlan* plan) {
+    if (!mapping_.schema_version || mapping_.schema_version_field.empty()) return Status::Ok();
+    for (const auto& node : plan->table.shape) {
+      if (node.key == mapping_.schema_version_field)
+        return MappingError(spec.place, fmt::format("collection '{}' has a field '{}', which is also the field that "
+                                                    "carries \"schema_version\"; rename one of them (set "
+                                                    "\"schema_version_field\" to another name)",
+                                                    spec.name, node.key));
+    }
+    plan->version_field = mapping_.schema_version_field;
+    plan->schema_version = *mapping_.schema_version;
+    return Status::Ok();
   }
 
   // "merge_key" on an array embed at the document's top level: merge mode merges that array element by

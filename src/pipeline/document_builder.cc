@@ -202,6 +202,9 @@ Result<BsonPtr> BuildDocument(const CollectionPlan& plan, const RowBatch& rows, 
       break;
     }
   }
+  if (!plan.version_field.empty())
+    bson_append_int32(doc.get(), plan.version_field.c_str(), static_cast<int>(plan.version_field.size()),
+                      plan.schema_version);
   BuildContext context{counters};
   S2M_RETURN_IF_ERROR(AppendShape(plan.table, plan.table.shape, rows, row, embeds, doc.get(), &context));
   return doc;

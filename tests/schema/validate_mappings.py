@@ -80,6 +80,12 @@ def main():
         "comment not text": {"collections": {"c": {"from": "t", "comment": ["a", "b"]}}},
         "order_by sideways": {"collections": {"c": {"from": "t", "order_by": "a SIDEWAYS"}}},
         "dollar collection name": {"collections": {"a$b": {"from": "t"}}},
+        "schema_version 0": {"schema_version": 0, "collections": {"c": {"from": "t"}}},
+        "schema_version as text": {"schema_version": "2", "collections": {"c": {"from": "t"}}},
+        "fractional schema_version": {"schema_version": 1.5, "collections": {"c": {"from": "t"}}},
+        "dotted schema_version_field": {"schema_version": 1, "schema_version_field": "a.b", "collections": {"c": {"from": "t"}}},
+        "schema_version_field _id": {"schema_version": 1, "schema_version_field": "_id", "collections": {"c": {"from": "t"}}},
+        "schema_version_field true": {"schema_version": 1, "schema_version_field": True, "collections": {"c": {"from": "t"}}},
     }
     good = {
         "computed field": {"collections": {"c": {"from": "t", "fields": {"a": {"expr": "LOWER(x)", "type": "string", "nulls": "omit"}}}}},
@@ -87,6 +93,8 @@ def main():
         "empty exclude": {"collections": {"c": {"from": "t", "exclude": []}}},
         "lower-case desc": {"collections": {"c": {"from": "t", "order_by": ["a desc", "b Asc"]}}},
         "_id key named expr": {"collections": {"c": {"from": "t", "_id": {"expr": "Code"}}}},
+        "named version field": {"schema_version": 3, "schema_version_field": "v", "collections": {"c": {"from": "t"}}},
+        "version field off": {"schema_version": 3, "schema_version_field": False, "collections": {"c": {"from": "t"}}},
     }
     for name, mapping in good.items():
         checked += 1

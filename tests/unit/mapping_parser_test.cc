@@ -83,6 +83,13 @@ const BadMapping kBadMappings[] = {
      "3:78", "'value' must name columns"},
     {"expr_in_order_by", "{\n  \"collections\": {\n    \"c\": {\"from\": \"t\", \"order_by\": [\"a\", {\"expr\": \"x\"}]}\n  }\n}",
      "3:43", "'order_by[1]' must name columns"},
+    {"schema_version_zero", "{\n  \"schema_version\": 0,\n  \"collections\": {\"c\": {\"from\": \"t\"}}\n}", "2:21",
+     "greater than or equal to 1"},
+    {"schema_version_misspelt", "{\n  \"schema_versoin\": 2,\n  \"collections\": {\"c\": {\"from\": \"t\"}}\n}", "2:3",
+     "did you mean 'schema_version'?"},
+    {"schema_version_field_dotted",
+     "{\n  \"schema_version\": 1, \"schema_version_field\": \"a.b\",\n  \"collections\": {\"c\": {\"from\": \"t\"}}\n}",
+     "2:48", "must be a top-level field name"},
 };
 
 class BadMappingTest : public ::testing::TestWithParam<BadMapping> {};
@@ -201,6 +208,23 @@ TEST(MappingParser, TheBundledChinookMappingParses) {
   Result<Mapping> parsed = ParseMappingFile(std::string(S2M_SOURCE_DIR) + "/mappings/chinook.json");
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(parsed->collections.size(), 4u);
+}
+
+TEST(MappingParser, ReadsTheSchemaVersionAndItsField) {
+  auto parse = [](const std::string& top) {
+    Result<Mapping> parsed = ParseMappingText("{" + top + "\"collections\": {\"c\": {\"from\": \"t\"}}}", "v.json");
+    EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+    return parsed.ok() ? std::move(parsed).value() : Mapping{};
+  };
+  Mapping unversioned = parse("");
+  EXPECT_FALSE(unversioned.schema_version.has_value());
+  Mapping versioned = parse("\"schema_version\": 4,");
+  EXPECT_EQ(versioned.schema_version, 4);
+  EXPECT_EQ(versioned.schema_version_field, "_schema_version");
+  EXPECT_EQ(parse("\"schema_version\": 4, \"schema_version_field\": \"v\",").schema_version_field, "v");
+  Mapping off = parse("\"schema_version\": 4, \"schema_version_field\": false,");
+  EXPECT_EQ(off.schema_version, 4);
+  EXPECT_EQ(off.schema_version_field, "");
 }
 
 TEST(MappingParser, MissingFileSaysSo) {

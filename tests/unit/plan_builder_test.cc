@@ -59,6 +59,35 @@ TEST_F(PlanBuilderTest, ModeDropAndMergeKeysReachThePlan) {
   EXPECT_FALSE(plan->collections[1].drop);
 }
 
+TEST_F(PlanBuilderTest, TheSchemaVersionReachesEveryCollectionUnlessItsFieldIsOff) {
+  auto plan_of = [&](const std::string& top) {
+    Result<Mapping> mapping = ParseMappingText(
+        "{" + top + R"("collections": {"c": {"from": "Customer", "fields": {"name": "FirstName"}}, "g": {"from": "Genre"}}})",
+        "m.json");
+    EXPECT_TRUE(mapping.ok()) << mapping.status().message();
+    return BuildPlan(mapping.value(), *source_);
+  };
+  Result<Plan> versioned = plan_of(R"("schema_version": 7,)");
+  ASSERT_TRUE(versioned.ok()) << versioned.status().message();
+  for (const CollectionPlan& c : versioned->collections) {
+    EXPECT_EQ(c.version_field, "_schema_version") << c.name;
+    EXPECT_EQ(c.schema_version, 7) << c.name;
+  }
+  Result<Plan> off = plan_of(R"("schema_version": 7, "schema_version_field": false,)");
+  ASSERT_TRUE(off.ok()) << off.status().message();
+  EXPECT_EQ(off->collections[0].version_field, "");
+  Result<Plan> unversioned = plan_of("");
+  ASSERT_TRUE(unversioned.ok());
+  EXPECT_EQ(unversioned->collections[1].version_field, "");
+  // Genre's column "Name" is a field under its own name: the version field may not take it.
+  Result<Plan> clash = plan_of(R"("schema_version": 7, "schema_version_field": "Name",)");
+  ASSERT_FALSE(clash.ok());
+  EXPECT_NE(clash.status().message().find("collection 'g' has a field 'Name', which is also the field that carries "
+                                          "\"schema_version\""),
+            std::string::npos)
+      << clash.status().message();
+}
+
 TEST_F(PlanBuilderTest, AMergeKeyMustBeAFieldOfTheElementsWithTheClosestOne) {
   EXPECT_EQ(Error(R"("c": {"from": "Customer", "mode": "merge",
       "embed": {"invoices": {"from": "Invoice", "as": "array", "merge_key": "InvoiceID"}}})"),

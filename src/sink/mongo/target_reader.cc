@@ -130,10 +130,14 @@ Status TargetReader::ForEachSampled(const std::string& collection, int64_t size,
 }
 
 Result<int64_t> TargetReader::Count(const std::string& collection) {
+  ScopedBson everything;
+  return Count(collection, everything.get());
+}
+
+Result<int64_t> TargetReader::Count(const std::string& collection, const bson_t* filter) {
   MongoCollection handle = Collection(collection);
-  ScopedBson filter;
   bson_error_t error;
-  int64_t count = mongoc_collection_count_documents(handle.get(), filter.get(), nullptr, nullptr, nullptr, &error);
+  int64_t count = mongoc_collection_count_documents(handle.get(), filter, nullptr, nullptr, nullptr, &error);
   if (count < 0)
     return Status::Error(StatusCode::kTargetError, fmt::format("target {}: counting collection '{}': {}", DisplayName(),
                                                                collection, error.message));

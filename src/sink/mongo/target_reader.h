@@ -39,6 +39,8 @@ class TargetReader {
 
   // countDocuments({}): the server counts what it holds, not its metadata's estimate.
   Result<int64_t> Count(const std::string& collection);
+  // countDocuments(filter): the documents matching a query, e.g. those of an older schema_version.
+  Result<int64_t> Count(const std::string& collection, const bson_t* filter);
 
  private:
   explicit TargetReader(MongoConnection connection) : connection_(std::move(connection)) {}
