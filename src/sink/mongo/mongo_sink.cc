@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "common/handles.h"
+#include "sink/mongo/collection_cutover.h"
+#include "sink/mongo/collection_ops.h"
 #include "sink/mongo/merge_update.h"
 #include "sink/mongo/mongo_connection.h"
 #include "sink/mongo/target_identity.h"
@@ -135,12 +137,13 @@ class MongoSink : public Sink {
   // staging collection gets the indexes the live one would: today none beyond _id.
   Status Prepare(const std::vector<CollectionSetup>& collections) override {
     PooledClient client(connection_.pool.get());
-    S2M_ASSIGN_OR_RETURN(std::set<std::string> existing, CollectionNames(client.get()));
+    CollectionOps ops = Ops(client.get());
+    S2M_ASSIGN_OR_RETURN(std::set<std::string> existing, ops.Names());
     for (const auto& setup : collections) {
       if (!setup.replace_collection) continue;
       const std::string& name = setup.name;
       std::string staging = StagingCollectionName(name);
-      S2M_RETURN_IF_ERROR(RecoverInterruptedPublish(client.get(), name, existing));
+      S2M_RETURN_IF_ERROR(RecoverInterruptedReplace(ops, name, existing));
       if (setup.resume_staging) {
         if (!existing.count(staging))
           return Status::Error(StatusCode::kUsage,
@@ -155,38 +158,20 @@ class MongoSink : public Sink {
       if (existing.count(staging))
         spdlog::warn("collection {}: dropping staging collection {} left by an earlier run that did not finish, "
                      "and loading it again", name, staging);
-      S2M_RETURN_IF_ERROR(DropCollection(client.get(), staging));
+      S2M_RETURN_IF_ERROR(ops.Drop(staging));
       // Created now, so that a collection the source has no rows for still replaces the live one.
-      S2M_RETURN_IF_ERROR(Command(client.get(), connection_.database.c_str(),
-                                  BCON_NEW("create", BCON_UTF8(staging.c_str())), "create collection " + staging));
+      S2M_RETURN_IF_ERROR(ops.Create(staging));
       staged_[name] = staging;
     }
     return Status::Ok();
   }
 
-  // Each staging collection over its live one: renameCollection with dropTarget, one atomic step on
-  // MongoDB and mongo-java-server. FerretDB v1 refuses dropTarget ("not implemented yet", code 238)
-  // but renames to a free name, so there: live -> <name>__s2m_old, staging -> live, drop the old one.
-  // Between the first two renames the live name does not exist (a reader finds no collection, for as
-  // long as one rename takes); a run killed there is repaired by the next one (RecoverInterruptedPublish).
+  // Each staging collection over its live one (collection_cutover.h says how, per server).
   Status Publish() override {
     if (staged_.empty()) return Status::Ok();
     PooledClient client(connection_.pool.get());
-    for (const auto& [name, staging] : staged_) {
-      if (target_.rename_keeps_old_name) {
-        S2M_RETURN_IF_ERROR(PublishByCopy(client.get(), name, staging));
-        continue;
-      }
-      Status renamed = Rename(client.get(), staging, name, /*drop_target=*/true);
-      if (!renamed.ok() && renamed.message().find("(code 238)") != std::string::npos) {
-        S2M_ASSIGN_OR_RETURN(std::set<std::string> existing, CollectionNames(client.get()));
-        renamed = PublishInThreeSteps(client.get(), name, staging, existing.count(name) > 0);
-      }
-      if (!renamed.ok())
-        return renamed.WithContext(fmt::format("collection '{}' was loaded into {}, and the live one is as it was",
-                                               name, staging));
-      spdlog::info("collection {}: replaced by the documents of this run (renamed from {})", name, staging);
-    }
+    CollectionOps ops = Ops(client.get());
+    for (const auto& [name, staging] : staged_) S2M_RETURN_IF_ERROR(ReplaceLiveCollection(ops, target_, name, staging));
     staged_.clear();
     return Status::Ok();
   }
@@ -249,109 +234,7 @@ class MongoSink : public Sink {
   }
 
  private:
-  static std::string BackupName(const std::string& collection) { return collection + "__s2m_old"; }
-
-  Result<std::set<std::string>> CollectionNames(mongoc_client_t* client) {
-    MongoDatabase database(mongoc_client_get_database(client, connection_.database.c_str()));
-    bson_error_t error;
-    char** names = mongoc_database_get_collection_names_with_opts(database.get(), nullptr, &error);
-    if (!names)
-      return Status::Error(StatusCode::kTargetError, fmt::format("target {}: cannot list the collections: {}",
-                                                                 DisplayName(), error.message));
-    std::set<std::string> out;
-    for (char** name = names; *name; ++name) out.insert(*name);
-    bson_strfreev(names);
-    return out;
-  }
-
-  // Runs `command` (owned, destroyed here) on `database`; the failure names `what` and the server's code.
-  Status Command(mongoc_client_t* client, const char* database, bson_t* command, const std::string& what) {
-    BsonPtr owned(command);
-    ScopedBson reply;
-    bson_error_t error;
-    if (mongoc_client_command_simple(client, database, owned.get(), nullptr, reply.ResetForOutput(), &error))
-      return Status::Ok();
-    return Status::Error(StatusCode::kTargetError, fmt::format("target {}: cannot {}: {} (code {})", DisplayName(),
-                                                               what, error.message, error.code));
-  }
-
-  Status DropCollection(mongoc_client_t* client, const std::string& name) {
-    MongoCollection collection(mongoc_client_get_collection(client, connection_.database.c_str(), name.c_str()));
-    bson_error_t error;
-    // "ns not found" (26) only means there was nothing to drop.
-    if (!mongoc_collection_drop(collection.get(), &error) && error.code != 26 &&
-        std::string(error.message).find("ns not found") == std::string::npos)
-      return Status::Error(StatusCode::kTargetError,
-                           fmt::format("target {}: cannot drop collection '{}': {}", DisplayName(), name, error.message));
-    return Status::Ok();
-  }
-
-  Status Rename(mongoc_client_t* client, const std::string& from, const std::string& to, bool drop_target) {
-    std::string from_ns = connection_.database + "." + from, to_ns = connection_.database + "." + to;
-    bson_t* command = BCON_NEW("renameCollection", BCON_UTF8(from_ns.c_str()), "to", BCON_UTF8(to_ns.c_str()));
-    if (drop_target) BSON_APPEND_BOOL(command, "dropTarget", true);
-    return Command(client, "admin", command, fmt::format("rename collection {} to {}", from, to));
-  }
-
-  Status PublishInThreeSteps(mongoc_client_t* client, const std::string& name, const std::string& staging,
-                             bool live_exists) {
-    std::string backup = BackupName(name);
-    auto started = std::chrono::steady_clock::now();
-    if (live_exists) S2M_RETURN_IF_ERROR(Rename(client, name, backup, false));
-    Status renamed = Rename(client, staging, name, false);
-    double gap_ms = SecondsSince(started) * 1000;
-    if (!renamed.ok()) {
-      // Put the old documents back under the live name before saying so.
-      if (live_exists && Rename(client, backup, name, false).ok())
-        return renamed;
-      return renamed.WithContext(fmt::format("the old documents of '{}' are in {}", name, backup));
-    }
-    if (live_exists) S2M_RETURN_IF_ERROR(DropCollection(client, backup));
-    spdlog::info("collection {}: {} has no renameCollection with dropTarget, so it was replaced in three steps "
-                 "({} -> {}, {} -> {}, drop {}); for {:.1f} ms between the first two, '{}' did not exist",
-                 name, target_.Name(), name, backup, staging, name, backup, gap_ms, name);
-    return Status::Ok();
-  }
-
-  // Where a rename would leave the staging name reaching the live collection (rename_keeps_old_name),
-  // the staging collection is copied over the live one with $out and then dropped. Not atomic: while
-  // $out runs, readers may see the live collection empty or part-filled (mongo-java-server is a test
-  // server; MongoDB and FerretDB rename).
-  Status PublishByCopy(mongoc_client_t* client, const std::string& name, const std::string& staging) {
-    MongoCollection source(mongoc_client_get_collection(client, connection_.database.c_str(), staging.c_str()));
-    bson_t* pipeline = BCON_NEW("pipeline", "[", "{", "$match", "{", "}", "}", "{", "$out", BCON_UTF8(name.c_str()), "}", "]");
-    BsonPtr owned(pipeline);
-    MongoCursor cursor(mongoc_collection_aggregate(source.get(), MONGOC_QUERY_NONE, owned.get(), nullptr, nullptr));
-    const bson_t* ignored = nullptr;
-    while (mongoc_cursor_next(cursor.get(), &ignored)) {
-    }
-    bson_error_t error;
-    if (mongoc_cursor_error(cursor.get(), &error))
-      return Status::Error(StatusCode::kTargetError,
-                           fmt::format("target {}: cannot copy {} over collection '{}' ($out): {}; the live one is as it "
-                                       "was", DisplayName(), staging, name, error.message));
-    S2M_RETURN_IF_ERROR(DropCollection(client, staging));
-    spdlog::info("collection {}: replaced by the documents of this run, copied from {} with $out ({} keeps a "
-                 "renamed collection's old name, so it is not renamed)", name, staging, target_.Name());
-    return Status::Ok();
-  }
-
-  // A run killed inside PublishInThreeSteps leaves the backup behind: after the first rename (no live
-  // collection, the old documents in the backup) it is renamed back; after the second (the new live
-  // collection in place) it is dropped.
-  Status RecoverInterruptedPublish(mongoc_client_t* client, const std::string& name,
-                                   const std::set<std::string>& existing) {
-    std::string backup = BackupName(name);
-    if (!existing.count(backup)) return Status::Ok();
-    if (existing.count(name)) {
-      spdlog::warn("collection {}: dropping {}, the old documents an interrupted replace left beside the new ones",
-                   name, backup);
-      return DropCollection(client, backup);
-    }
-    spdlog::warn("collection {}: an earlier run was stopped while replacing it, with its old documents in {}: "
-                 "they are put back as {}", name, backup, name);
-    return Rename(client, backup, name, false);
-  }
+  CollectionOps Ops(mongoc_client_t* client) const { return CollectionOps(client, connection_.database, DisplayName()); }
 
   static double SecondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
