@@ -77,6 +77,8 @@ struct CollectionSpec {
   std::vector<EmbedSpec> embeds;
   std::optional<WriteModeKind> mode;  // "mode"; unset: insert. run --mode replaces it (LoadJob)
   bool drop = false;                  // "drop": true, as run --drop for this collection
+  bool swap = false;                  // "cutover": "swap": staging, verify, rename in, keep a backup
+  int backups = 1;                    // "backups": how many backups a swap keeps
   MappingPlace place;
   MappingPlace from_place;
   std::string pointer;

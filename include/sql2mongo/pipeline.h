@@ -1,6 +1,7 @@
 // Runs a plan: read -> resolve embeds -> build BSON -> write, one collection after another.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +41,10 @@ struct RunOptions {
   // How 1:N embeds are fetched: kAuto (a key range when a batch's keys allow it, else an IN list;
   // src/pipeline/embed_strategy.h), or kKeyList (always IN lists: run --embed-fetch list, to compare).
   EmbedFetchMode embed_fetch = EmbedFetchMode::kAuto;
+  // Called once every collection is written (the source's snapshot ended, the sink finished) and before
+  // the sink publishes what it loaded aside: a failure here leaves the live collections as they were.
+  // For checks of the loaded collections ("cutover": "swap" verifies them against the source).
+  std::function<Status()> before_publish;
 };
 
 // Runs every collection of the plan. summary.failure says why the run stopped early (source or target

@@ -74,6 +74,10 @@ struct CollectionPlan {
   TablePlan table;
   WriteMode write_mode;  // the mapping's "mode" (and merge keys), or run --mode
   bool drop = false;     // the mapping's "drop": true; run --drop sets it for every collection
+  // "cutover": "swap": loaded aside like drop, verified against the source, then renamed over the live
+  // collection, whose documents are kept as a backup (the newest `backups` are kept).
+  bool swap = false;
+  int backups = 1;
   // The mapping's "schema_version", written by the builder right after _id as an int32 in this field;
   // an empty field: none.
   std::string version_field;

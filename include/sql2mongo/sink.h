@@ -58,6 +58,10 @@ class Sink {
     // --resume of a run that was loading into a staging collection: continue into it (the units'
     // checkpoints say what it holds) instead of loading it again. Refused when it is gone.
     bool resume_staging = false;
+    // "cutover": "swap": at Publish the live documents are kept as a backup collection (see
+    // collection_cutover.h), of which the newest `backups_kept` stay.
+    bool keep_backup = false;
+    int backups_kept = 1;
   };
   virtual Status Prepare(const std::vector<CollectionSetup>& collections) = 0;
   // Writes the documents as `mode` says; thread-safe (sinks serialize or pool internally). A document
@@ -72,6 +76,9 @@ class Sink {
   // (replace_collection) replace the live ones. A run that fails never calls it, so the live
   // collections keep their old documents.
   virtual Status Publish() { return Status::Ok(); }
+  // Where the documents of live `collection` are written until Publish: its staging collection, or
+  // itself. For checking a collection loaded aside before it goes live.
+  virtual std::string WrittenCollection(const std::string& collection) const { return collection; }
 
   // Where a sink says what it waits on ("target unreachable, retrying (attempt 3, 12 s)"), for the
   // progress display; an empty text clears it. Set before the first Write.

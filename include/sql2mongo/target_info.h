@@ -35,6 +35,9 @@ struct TargetInfo {
   // live one): mongo-java-server, tried 2026-12-02. Such a target publishes a staging collection by
   // copying it ($out), never by renaming it.
   bool rename_keeps_old_name = false;
+  // renameCollection takes dropTarget: a collection is replaced in one step (FerretDB v1: "not
+  // implemented yet", code 238).
+  bool rename_replaces = true;
   // How `supports` was decided, for the log line: "known limits of FerretDB v1", "MongoDB stores every
   // BSON type".
   std::string support_source;

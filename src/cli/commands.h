@@ -90,6 +90,18 @@ struct StatusArguments {
 void AddStatusCommand(CLI::App& app, StatusArguments* arguments);
 int StatusCommand(const StatusArguments& arguments);
 
+// rollback and cleanup: the backups of "cutover": "swap".
+struct CutoverArguments {
+  std::string mapping_file;
+  std::string target_uri;  // overrides the mapping's
+  std::string collection;  // only this one; empty: every collection of the mapping
+  std::string job_name;    // --job; default: the mapping file's name (whose lease a running run holds)
+  int keep = 1;            // cleanup --keep
+};
+void AddCutoverCommands(CLI::App& app, CutoverArguments* rollback, CutoverArguments* cleanup);
+int RollbackCommand(const CutoverArguments& arguments);
+int CleanupCommand(const CutoverArguments& arguments);
+
 struct DiffArguments {
   std::string old_file;
   std::string new_file;

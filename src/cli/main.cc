@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   AddStatusCommand(app, &status);
   DiffArguments diff;
   AddDiffCommand(app, &diff);
+  CutoverArguments rollback, cleanup;
+  AddCutoverCommands(app, &rollback, &cleanup);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -72,6 +74,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("verify")) return VerifyCommand(verify);
     if (app.got_subcommand("status")) return StatusCommand(status);
     if (app.got_subcommand("diff")) return DiffCommand(diff);
+    if (app.got_subcommand("rollback")) return RollbackCommand(rollback);
+    if (app.got_subcommand("cleanup")) return CleanupCommand(cleanup);
   } catch (const std::exception& e) {
     spdlog::error("stopped on an unexpected error: {}", e.what());
     return kExitRunFailed;

@@ -11,6 +11,7 @@
 #include "cli/progress_display.h"
 #include "cli/run_report.h"
 #include "cli/run_state.h"
+#include "cli/swap_verification.h"
 #include "common/redact.h"
 #include "pipeline/summary.h"
 #include "sql2mongo/mapping.h"
@@ -141,6 +142,14 @@ int RunCommand(const RunArguments& arguments) {
   options.drop = arguments.drop;
   options.writers = arguments.job.writers;
   options.read_partitions = job.readers;
+  if (target.product != "files") {
+    options.before_publish = VerifyBeforeSwap(job, job.mapping.target_uri);  // --target applied
+  } else {
+    for (const CollectionPlan& collection : job.plan.collections)
+      if (collection.swap)
+        spdlog::warn("collection {}: \"cutover\": \"swap\" needs a MongoDB target; {} is written as it is, "
+                     "with nothing to swap", collection.name, job.sink->DisplayName());
+  }
   // Caps every TBB stage of the run; the pipeline's own threads come from this arena.
   std::optional<tbb::global_control> thread_limit;
   if (arguments.job.threads > 0)

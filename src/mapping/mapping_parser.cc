@@ -55,6 +55,8 @@ class MappingReader {
       S2M_RETURN_IF_ERROR(ReadEmbeds(spec, pointer, &c.embeds));
       if (spec.contains("mode")) c.mode = ParseWriteMode(spec["mode"].get<std::string>());  // one of the schema's
       c.drop = spec.value("drop", false);
+      c.swap = spec.value("cutover", "none") == "swap";  // one of the schema's
+      c.backups = spec.value("backups", 1);
       mapping.collections.push_back(std::move(c));
     }
     return mapping;

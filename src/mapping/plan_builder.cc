@@ -371,6 +371,8 @@ class PlanBuilder {
     S2M_RETURN_IF_ERROR(AddEmbeds(*table, spec.embeds, nulls, spec.name, &plan.table));
     plan.write_mode.kind = spec.mode.value_or(WriteModeKind::kInsert);
     plan.drop = spec.drop;
+    plan.swap = spec.swap;
+    plan.backups = spec.backups;
     if (plan.write_mode.kind != WriteModeKind::kInsert && plan.id.kind == IdPlan::Kind::kGenerated)
       return MappingError(spec.place, fmt::format("collection '{}' is written in mode \"{}\", which finds documents by "
                                                   "_id, but table '{}' has no primary key and the mapping no \"_id\": "

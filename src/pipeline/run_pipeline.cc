@@ -789,8 +789,8 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
   std::vector<Sink::CollectionSetup> setups;
   for (const auto& c : plan.collections) {
     names.push_back(c.name);
-    bool replace = options.drop || c.drop;
-    setups.push_back(Sink::CollectionSetup{c.name, c.write_mode, replace, replace && options.resumed});
+    bool replace = options.drop || c.drop || c.swap;
+    setups.push_back(Sink::CollectionSetup{c.name, c.write_mode, replace, replace && options.resumed, c.swap, c.backups});
   }
   summary.failure = sink.Prepare(setups);
   if (summary.failure.ok()) summary.failure = source.BeginSnapshot();
@@ -844,6 +844,7 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
   Status finished = sink.Finish();
   if (failure.ok()) failure = finished;
   // Only a whole run replaces live collections: a failed one leaves them as they were.
+  if (failure.ok() && options.before_publish) failure = options.before_publish();
   if (failure.ok()) failure = sink.Publish();
   summary.collections = progress.Read();
   summary.seconds = progress.ElapsedSeconds();

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 namespace sql2mongo {
 namespace {
@@ -49,10 +50,55 @@ Status ReplaceByCopy(CollectionOps& ops, const TargetInfo& target, const std::st
   return Status::Ok();
 }
 
+// The live documents into `backup`, then `staging` over the live name: on a server with one-step
+// renames the backup is a copy, so that the live name always holds a whole collection; on FerretDB v1
+// the live collection itself is renamed to the backup (no copy), and for as long as the second rename
+// takes the live name does not exist.
+Status ReplaceKeepingBackup(CollectionOps& ops, const TargetInfo& target, const std::string& name,
+                            const std::string& staging, const std::string& backup) {
+  auto started = std::chrono::steady_clock::now();
+  if (target.rename_keeps_old_name || target.rename_replaces) {
+    Status copied = ops.CopyOver(name, backup);
+    if (!copied.ok()) {
+      (void)ops.Drop(backup);
+      return copied.WithContext(fmt::format("keeping the documents of '{}' as {} before the swap; the live one is as it was",
+                                            name, backup));
+    }
+    double copy_seconds = SecondsSince(started);
+    Status replaced = target.rename_keeps_old_name ? ReplaceByCopy(ops, target, name, staging)
+                                                   : ops.Rename(staging, name, /*drop_target=*/true);
+    if (!replaced.ok())
+      return replaced.WithContext(fmt::format("collection '{}' was loaded into {}, and the live one is as it was (its "
+                                              "copy {} can be dropped)", name, staging, backup));
+    spdlog::info("collection {}: swapped in from {}{}; the documents it replaced are kept as {} (copied in {:.1f} s)",
+                 name, staging, target.rename_keeps_old_name ? " by a copy ($out: readers may see it part-done)" :
+                                                               " in one rename",
+                 backup, copy_seconds);
+    return Status::Ok();
+  }
+  S2M_RETURN_IF_ERROR(ops.Rename(name, backup, false));
+  auto gap_started = std::chrono::steady_clock::now();
+  Status renamed = ops.Rename(staging, name, false);
+  double gap_ms = SecondsSince(gap_started) * 1000;
+  if (!renamed.ok()) {
+    if (ops.Rename(backup, name, false).ok()) return renamed.WithContext("the live collection is as it was");
+    return renamed.WithContext(fmt::format("the documents of '{}' are in {}", name, backup));
+  }
+  spdlog::info("collection {}: swapped in from {}; the documents it replaced are kept as {}. {} has no "
+               "renameCollection with dropTarget, so it took two renames ({} -> {}, {} -> {}): for {:.1f} ms "
+               "between them, '{}' did not exist",
+               name, staging, backup, target.Name(), name, backup, staging, name, gap_ms, name);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ReplaceLiveCollection(CollectionOps& ops, const TargetInfo& target, const std::string& name,
                              const std::string& staging, const std::string& backup) {
+  if (!backup.empty()) {
+    S2M_ASSIGN_OR_RETURN(std::set<std::string> existing, ops.Names());
+    if (existing.count(name)) return ReplaceKeepingBackup(ops, target, name, staging, backup);
+  }
   if (target.rename_keeps_old_name) return ReplaceByCopy(ops, target, name, staging);
   Status renamed = ops.Rename(staging, name, /*drop_target=*/true);
   if (!renamed.ok() && renamed.message().find("(code 238)") != std::string::npos) {
@@ -62,7 +108,7 @@ Status ReplaceLiveCollection(CollectionOps& ops, const TargetInfo& target, const
   if (!renamed.ok())
     return renamed.WithContext(fmt::format("collection '{}' was loaded into {}, and the live one is as it was", name,
                                            staging));
-  spdlog::info("collection {}: replaced by the documents of this run (renamed from {})", name, staging);
+  spdlog::info("collection {}: now holds the documents of {} (renamed over it)", name, staging);
   return Status::Ok();
 }
 
@@ -94,6 +140,17 @@ std::vector<std::string> BackupsOf(const std::set<std::string>& names, const std
     if (name.size() == prefix.size() + 19 && name.compare(0, prefix.size(), prefix) == 0 && name.back() == 'Z')
       backups.push_back(name);
   return backups;  // a std::set is sorted, and the names sort by age
+}
+
+Result<std::vector<std::string>> DropOldBackups(CollectionOps& ops, const std::set<std::string>& names,
+                                                const std::string& collection, int keep) {
+  std::vector<std::string> backups = BackupsOf(names, collection);
+  std::vector<std::string> dropped;
+  for (size_t i = 0; i + static_cast<size_t>(std::max(keep, 0)) < backups.size(); ++i) {
+    S2M_RETURN_IF_ERROR(ops.Drop(backups[i]));
+    dropped.push_back(backups[i]);
+  }
+  return dropped;
 }
 
 }  // namespace sql2mongo

@@ -36,5 +36,8 @@ Status RecoverInterruptedReplace(CollectionOps& ops, const std::string& name, co
 std::string BackupCollectionName(const std::string& collection, int64_t unix_millis);
 // The backups of `collection` among `names`, oldest first.
 std::vector<std::string> BackupsOf(const std::set<std::string>& names, const std::string& collection);
+// Drops all but the newest `keep` backups of `collection` (among `names`); returns those dropped.
+Result<std::vector<std::string>> DropOldBackups(CollectionOps& ops, const std::set<std::string>& names,
+                                                const std::string& collection, int keep);
 
 }  // namespace sql2mongo

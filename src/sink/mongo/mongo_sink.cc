@@ -153,6 +153,7 @@ class MongoSink : public Sink {
                                            DisplayName(), name, staging));
         spdlog::info("collection {}: continuing into staging collection {} of the interrupted run", name, staging);
         staged_[name] = staging;
+        if (setup.keep_backup) backups_kept_[name] = setup.backups_kept;
         continue;
       }
       if (existing.count(staging))
@@ -162,6 +163,7 @@ class MongoSink : public Sink {
       // Created now, so that a collection the source has no rows for still replaces the live one.
       S2M_RETURN_IF_ERROR(ops.Create(staging));
       staged_[name] = staging;
+      if (setup.keep_backup) backups_kept_[name] = setup.backups_kept;
     }
     return Status::Ok();
   }
@@ -171,9 +173,25 @@ class MongoSink : public Sink {
     if (staged_.empty()) return Status::Ok();
     PooledClient client(connection_.pool.get());
     CollectionOps ops = Ops(client.get());
-    for (const auto& [name, staging] : staged_) S2M_RETURN_IF_ERROR(ReplaceLiveCollection(ops, target_, name, staging));
+    for (const auto& [name, staging] : staged_) {
+      auto kept = backups_kept_.find(name);
+      if (kept == backups_kept_.end()) {
+        S2M_RETURN_IF_ERROR(ReplaceLiveCollection(ops, target_, name, staging));
+        continue;
+      }
+      std::string backup = BackupCollectionName(name, NowUnixMillis());
+      S2M_RETURN_IF_ERROR(ReplaceLiveCollection(ops, target_, name, staging, backup));
+      S2M_ASSIGN_OR_RETURN(std::set<std::string> names, ops.Names());
+      S2M_ASSIGN_OR_RETURN(std::vector<std::string> dropped, DropOldBackups(ops, names, name, kept->second));
+      for (const auto& old : dropped) spdlog::info("collection {}: dropped backup {} (\"backups\": {})", name, old, kept->second);
+    }
     staged_.clear();
     return Status::Ok();
+  }
+
+  std::string WrittenCollection(const std::string& collection) const override {
+    auto staged = staged_.find(collection);
+    return staged == staged_.end() ? collection : staged->second;
   }
 
   // Thread-safe: each call borrows its own client from the pool, so --writers N calls run at once.
@@ -234,6 +252,9 @@ class MongoSink : public Sink {
   }
 
  private:
+  static int64_t NowUnixMillis() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
   CollectionOps Ops(mongoc_client_t* client) const { return CollectionOps(client, connection_.database, DisplayName()); }
 
   static double SecondsSince(std::chrono::steady_clock::time_point start) {
@@ -463,6 +484,7 @@ class MongoSink : public Sink {
   std::mutex acknowledged_mutex_;
   std::map<std::string, size_t> acknowledged_;  // documents the server confirmed, per collection
   std::map<std::string, std::string> staged_;   // live collection -> its staging collection, from Prepare
+  std::map<std::string, int> backups_kept_;     // live collection -> backups kept, for "cutover": "swap"
 };
 
 }  // namespace

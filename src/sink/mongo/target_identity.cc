@@ -44,6 +44,7 @@ void DecideValueSupport(TargetInfo* info) {
     // the database stays locked until the server restarts (tried 2026-12-02: 99 replaces answered in
     // 0.9 s, 100 never did; inserts are not affected). Half of that leaves a margin.
     info->max_updates_per_command = 50;
+    info->rename_replaces = false;
     info->support_source = "known limits of FerretDB v1";
   } else {
     info->supports = ValueSupport{};
