@@ -44,6 +44,22 @@ struct TablePlan {
   int value_column = -1;               // array of plain values (embeds only)
   TargetType value_type = TargetType::kAuto;
 
+  // A scan of the rows this plan keeps (its table and "where"), with no columns yet: for reads of other
+  // columns of the same rows (keys, counts, probes).
+  ScanRequest ScanOfRows() const {
+    ScanRequest request;
+    request.table = table;
+    request.where = where;
+    return request;
+  }
+  // A scan of the rows this plan keeps, reading read_columns (with the computed ones).
+  ScanRequest ScanOfReadColumns() const {
+    ScanRequest request = ScanOfRows();
+    request.columns = read_columns;
+    request.expressions = expressions;
+    return request;
+  }
+
   // The SQL expression read as read_columns[index], or nullptr when that is a plain column of `table`.
   const std::string* ExpressionAt(int index) const {
     for (const auto& [alias, expression] : expressions)

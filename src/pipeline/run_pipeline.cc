@@ -231,11 +231,7 @@ class CollectionRun {
         RejectOrphans(embed.table);
         continue;
       }
-      ScanRequest request;
-      request.table = embed.table.table;
-      request.columns = embed.table.read_columns;
-      request.expressions = embed.table.expressions;
-      request.where = embed.table.where;
+      ScanRequest request = embed.table.ScanOfReadColumns();
       MissingParentFilter filter;
       filter.columns = embed.foreign_names;
       filter.parent_table = parent.table;
@@ -414,11 +410,7 @@ class CollectionRun {
     unit_ = queue_->Next();
     if (!unit_) return Status::Ok();
     WorkUnit unit = unit_->unit();
-    ScanRequest request;
-    request.table = plan_.table.table;
-    request.columns = plan_.table.read_columns;
-    request.expressions = plan_.table.expressions;
-    request.where = plan_.table.where;
+    ScanRequest request = plan_.table.ScanOfReadColumns();
     request.order_by = plan_.table.order_by;
     if (unit.Resumable()) {
       KeyRange range;

@@ -66,11 +66,7 @@ std::optional<std::vector<Value>> KeyOf(const CollectionPlan& plan, const bson_t
 
 Status BuildChunk(const CollectionPlan& plan, Source& source, EmbedResolver& resolver, KeyFilter filter,
                   const std::function<void(const bson_t*)>& visit, uint64_t* rejected) {
-  ScanRequest request;
-  request.table = plan.table.table;
-  request.columns = plan.table.read_columns;
-  request.expressions = plan.table.expressions;
-  request.where = plan.table.where;
+  ScanRequest request = plan.table.ScanOfReadColumns();
   request.key_filter = std::move(filter);
   S2M_ASSIGN_OR_RETURN(std::unique_ptr<RowStream> stream, source.Scan(request));
   RowBatch rows;
@@ -129,9 +125,7 @@ Status BuildDocumentsWithIds(const CollectionPlan& plan, Source& source, const s
 }
 
 Result<uint64_t> CountRootRows(const CollectionPlan& plan, Source& source) {
-  ScanRequest request;
-  request.table = plan.table.table;
-  request.where = plan.table.where;
+  ScanRequest request = plan.table.ScanOfRows();
   // The _id columns are enough to count rows; a table without a key is counted by its first column read.
   for (const auto& part : plan.id.parts) request.columns.push_back(plan.table.read_columns[part.second]);
   if (request.columns.empty()) {
