@@ -1,6 +1,7 @@
 // Runs a plan: read -> resolve embeds -> build BSON -> write, one collection after another.
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +41,12 @@ struct RunOptions {
   // How 1:N embeds are fetched: kAuto (a key range when a batch's keys allow it, else an IN list;
   // src/pipeline/embed_strategy.h), or kKeyList (always IN lists: run --embed-fetch list, to compare).
   EmbedFetchMode embed_fetch = EmbedFetchMode::kAuto;
+  // Incremental runs. take_watermarks: read every tracked table's watermark in the snapshot (into
+  // RunSummary::watermarks). changed_since: an incremental run, from these watermarks: each collection
+  // with "incremental" tables rebuilds only the documents whose rows changed past them (others are
+  // read whole); nullptr: a full run.
+  bool take_watermarks = false;
+  const std::map<std::string, std::vector<Value>>* changed_since = nullptr;
 };
 
 // Runs every collection of the plan. summary.failure says why the run stopped early (source or target
