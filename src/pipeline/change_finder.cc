@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <unordered_set>
 
+#include "common/utc_time.h"
 #include "pipeline/embed_resolver.h"  // kMaxKeysPerQuery
 
 namespace sql2mongo {
@@ -143,7 +144,7 @@ class ChangeFinder {
                                         : reasons_.child_changed;
     reason += added;
     spdlog::info("{}: {} changed rows of table {} since {} -> {} documents to rebuild ({} not already counted)",
-                 changes.path, changed_rows, table.table, old ? ValueToDisplay(old->front()) : "the start",
+                 changes.path, changed_rows, table.table, old ? WatermarkText(old->front()) : "the start",
                  roots.keys().size(), added);
     return Status::Ok();
   }
@@ -192,6 +193,11 @@ class ChangeFinder {
 };
 
 }  // namespace
+
+std::string WatermarkText(const Value& value) {
+  if (auto* date = std::get_if<DateTime>(&value)) return UtcText(date->millis);
+  return ValueToDisplay(value);
+}
 
 Result<bool> ChangeValueAfter(const Value& a, const Value& b) {
   if (auto* x = std::get_if<DateTime>(&a))

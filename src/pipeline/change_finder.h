@@ -45,6 +45,9 @@ struct ChangeSet {
 // of every row, to take the first watermarks.
 Result<ChangeSet> FindChanges(const Plan& plan, Source& source, const Watermarks* since);
 
+// A watermark for people: dates in ISO 8601 UTC, other values as ValueToDisplay shows them.
+std::string WatermarkText(const Value& value);
+
 // Whether `a` sorts after `b`: numbers by value (any width), dates, text (bytewise), decimals by value.
 // kDataError for values no change column holds (binary, documents) or of two kinds.
 Result<bool> ChangeValueAfter(const Value& a, const Value& b);

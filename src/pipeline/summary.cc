@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "common/utc_time.h"
+#include "pipeline/change_finder.h"
 
 namespace sql2mongo {
 namespace {
@@ -12,11 +12,6 @@ std::string Row(const std::string& name, const CollectionCounters& c, double sec
   return fmt::format("{:<24} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9.2f} {:>8.2f} {:>10.0f}{}\n", name, c.rows_read,
                      c.embedded_rows, c.documents_written, c.rejected, c.warnings, c.missing_parents,
                      c.bytes_written / 1e6, seconds, rate, note);
-}
-
-std::string WatermarkText(const Value& value) {
-  if (auto* date = std::get_if<DateTime>(&value)) return UtcText(date->millis);
-  return ValueToDisplay(value);
 }
 
 std::string WatermarksText(const std::map<std::string, std::vector<Value>>& watermarks) {
