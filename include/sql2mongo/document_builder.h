@@ -37,6 +37,10 @@ Result<BsonPtr> BuildDocument(const CollectionPlan& plan, const RowBatch& rows, 
 // Decimal128's 34 digits.
 Status AppendValue(bson_t* doc, const char* key, size_t key_length, const Value& value);
 
+// {"_id": ...} of the document the root row with `key` (the _id's columns, in its order) becomes: what
+// a delete by _id selects. Not for a generated _id.
+Result<BsonPtr> IdDocumentOf(const CollectionPlan& plan, const std::vector<Value>& key);
+
 // The _id of a built document as relaxed Extended JSON, for messages and reject files.
 std::string DocumentIdJson(const bson_t* doc);
 

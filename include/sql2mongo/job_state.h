@@ -40,6 +40,9 @@ struct JobRecord {
   // Incremental runs: per table (by the name the mapping gives its path, e.g. "customers.invoices"),
   // the highest change-column value the last *successful* run saw; the next run reads what is above.
   std::map<std::string, std::vector<Value>> watermarks;
+  // The mapping digest of the run that took `watermarks`: an incremental run needs the same mapping,
+  // or it would mix documents of two shapes.
+  std::string watermarks_digest;
 };
 
 class JobStateStore {

@@ -39,6 +39,25 @@ struct FieldSpec {
 
 enum class EmbedKind { kArray, kObject };
 
+// How an incremental run learns that rows of a table are gone.
+enum class DeletePolicy {
+  kNone,    // deletes are not followed: a deleted row's document (or element) stays until a full run
+  kSoft,    // a row whose `flag` column is true counts as deleted (and is never embedded or written)
+  kDetect,  // collections only: every run compares the target's _ids with the source's keys
+};
+
+// "incremental": {"column": "updated_at", "deletes": "soft", "flag": "deleted"} on a collection or an
+// embed: the column that says a row changed (a timestamp, a row version or an increasing key; it must
+// grow whenever the row is written), and how deletes show.
+struct IncrementalSpec {
+  std::string column;
+  DeletePolicy deletes = DeletePolicy::kNone;
+  std::string flag;  // kSoft
+  MappingPlace place;       // of "incremental"
+  MappingPlace column_place;
+  MappingPlace flag_place;
+};
+
 // Rows of another table placed inside the document: child rows as an array (1:N) or the row a foreign
 // key points to as a sub-document (N:1). An array embed whose rows carry an object embed is M:N.
 struct EmbedSpec {
@@ -55,6 +74,7 @@ struct EmbedSpec {
   std::vector<OrderTerm> order_by;
   std::optional<NullPolicy> nulls;
   std::vector<EmbedSpec> embeds;
+  std::optional<IncrementalSpec> incremental;
   std::string merge_key;        // merge mode: the elements' field this array is merged by; "": replaced whole
   MappingPlace merge_key_place;
   MappingPlace place;       // of the embed's name
@@ -79,6 +99,7 @@ struct CollectionSpec {
   bool drop = false;                  // "drop": true, as run --drop for this collection
   bool swap = false;                  // "cutover": "swap": staging, verify, rename in, keep a backup
   int backups = 1;                    // "backups": how many backups a swap keeps
+  std::optional<IncrementalSpec> incremental;
   MappingPlace place;
   MappingPlace from_place;
   std::string pointer;

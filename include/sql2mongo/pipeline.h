@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,12 @@ struct RunOptions {
   // the sink publishes what it loaded aside: a failure here leaves the live collections as they were.
   // For checks of the loaded collections ("cutover": "swap" verifies them against the source).
   std::function<Status()> before_publish;
+  // Incremental runs. take_watermarks: read every tracked table's watermark in the snapshot (into
+  // RunSummary::watermarks). changed_since: an incremental run, from these watermarks: each collection
+  // with "incremental" tables rebuilds only the documents whose rows changed past them (others are
+  // read whole); nullptr: a full run.
+  bool take_watermarks = false;
+  const std::map<std::string, std::vector<Value>>* changed_since = nullptr;
 };
 
 // Runs every collection of the plan. summary.failure says why the run stopped early (source or target

@@ -30,6 +30,13 @@ struct ShapeNode {
   int embed = -1;                   // kEmbed: index into the owner's embeds
 };
 
+// A table's "incremental": its change column and how its deletes show, as the table spells them.
+struct ChangeTracking {
+  std::string path;    // the watermark's name: the collection ("customers") or the embed ("customers.invoices")
+  std::string column;  // the change column
+  DeletePolicy deletes = DeletePolicy::kNone;
+};
+
 // What to read from one table and how to shape its rows; shared by collections and embeds.
 struct TablePlan {
   std::string table;
@@ -43,6 +50,26 @@ struct TablePlan {
   std::vector<EmbedPlan> embeds;
   int value_column = -1;               // array of plain values (embeds only)
   TargetType value_type = TargetType::kAuto;
+  std::optional<ChangeTracking> changes;  // the mapping's "incremental"
+  // "deletes": "soft": rows whose flag column is true are deleted ones, left out of every read.
+  std::string deleted_flag;
+
+  // A scan of the rows this plan keeps (its table and "where"), with no columns yet: for reads of other
+  // columns of the same rows (keys, counts, probes).
+  ScanRequest ScanOfRows() const {
+    ScanRequest request;
+    request.table = table;
+    request.where = where;
+    request.deleted_flag = deleted_flag;
+    return request;
+  }
+  // A scan of the rows this plan keeps, reading read_columns (with the computed ones).
+  ScanRequest ScanOfReadColumns() const {
+    ScanRequest request = ScanOfRows();
+    request.columns = read_columns;
+    request.expressions = expressions;
+    return request;
+  }
 
   // The SQL expression read as read_columns[index], or nullptr when that is a plain column of `table`.
   const std::string* ExpressionAt(int index) const {
@@ -101,6 +128,9 @@ struct PlannedField {
 // Every field of `table`'s rows and of the rows embedded in them, at any depth, in the shape's order;
 // an embed of plain values is one field at the embed's path. `prefix`: the path of `table`'s rows.
 std::vector<PlannedField> FieldsOf(const TablePlan& table, const std::string& prefix = "");
+
+// Whether `table` or a table embedded in it, at any depth, has "incremental".
+bool TracksChanges(const TablePlan& table);
 
 // Resolves `mapping` against `source`'s catalog. Unknown tables and columns are reported with their
 // place in the mapping file and the closest existing name.

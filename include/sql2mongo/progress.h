@@ -6,12 +6,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "sql2mongo/status.h"
+#include "sql2mongo/value.h"
 #include "sql2mongo/value_warnings.h"
 
 namespace sql2mongo {
@@ -32,6 +34,7 @@ struct CollectionCounters {
   uint64_t bytes_written = 0;    // BSON bytes sent
   uint64_t warnings = 0;         // values that arrived but not as their column declares (RunSummary.warnings)
   uint64_t source_reopens = 0;   // source connections lost mid-read and reopened in the run's snapshot
+  uint64_t documents_deleted = 0;  // incremental runs: documents whose rows are gone (or soft-deleted)
   // Root rows expected, from the catalog (PostgreSQL reltuples, MySQL TABLE_ROWS, sqlite_stat1 or a
   // count); -1 when unknown. An estimate: a "where" or a stale statistic makes it differ from rows_read,
   // and it is replaced by rows_read once the collection is done.
@@ -62,6 +65,7 @@ struct LiveCollectionCounters {
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> warnings{0};
   std::atomic<uint64_t> source_reopens{0};
+  std::atomic<uint64_t> documents_deleted{0};
   std::atomic<int64_t> estimated_rows{-1};
   std::atomic<CollectionState> state{CollectionState::kPending};
   std::atomic<int64_t> started_ns{0};   // since the run started; set when it starts
@@ -101,12 +105,30 @@ class RunProgress {
   std::string notice_;
 };
 
+// What an incremental run rebuilt in one collection, and why (each document counted once).
+struct IncrementalAccount {
+  std::string collection;
+  uint64_t root_changed = 0;    // its root row changed, was inserted, or was soft-deleted
+  uint64_t child_changed = 0;   // an embedded array element's row changed
+  uint64_t parent_changed = 0;  // an embedded N:1 row changed
+  uint64_t gone = 0;            // of those, documents deleted: the row is gone, soft-deleted or out of "where"
+  uint64_t detected = 0;        // "deletes": "detect": documents deleted whose root row no longer exists
+  uint64_t Rebuilt() const { return root_changed + child_changed + parent_changed; }
+};
+
 struct RunSummary {
   std::vector<CollectionCounters> collections;
   std::string rejects_path;  // where the rejects went (a file, or a folder of <collection>.jsonl); empty when none
   std::vector<std::string> rejects_files;  // the files actually written
   std::vector<ValueWarning> warnings;       // per collection, table and column
   double seconds = 0;
+  // Incremental runs ("incremental" in the mapping). `incremental`: this run read only what changed
+  // since `since` (the last successful run's watermarks); `watermarks`: taken in this run's snapshot,
+  // per tracked table; `changes`: per collection read incrementally.
+  bool incremental = false;
+  std::map<std::string, std::vector<Value>> since;
+  std::map<std::string, std::vector<Value>> watermarks;
+  std::vector<IncrementalAccount> changes;
   Status failure;  // why the run stopped early; ok when it ran to the end
   uint64_t TotalRejected() const;
 };

@@ -69,6 +69,17 @@ class Sink {
   // (connection lost) and the run must stop.
   virtual Result<WriteOutcome> Write(const std::string& collection, const std::vector<BsonPtr>& documents,
                                      const WriteMode& mode) = 0;
+  // Incremental runs. Deletes the documents whose _id is one of `ids` (each a document {"_id": value});
+  // returns how many were there. Thread-safe like Write. The file sinks keep no documents to delete.
+  virtual Result<uint64_t> Delete(const std::string& collection, const std::vector<BsonPtr>& ids) {
+    return Status::Error(StatusCode::kUnsupported, DisplayName() + " cannot delete documents");
+  }
+  // Passes the _ids of every document of `collection` to `visit`, `batch` at a time (each {"_id": value}),
+  // any order; stops at the first failed visit. For "deletes": "detect".
+  using IdBatchVisitor = std::function<Status(const std::vector<BsonPtr>& ids)>;
+  virtual Status ForEachStoredId(const std::string& collection, size_t batch, const IdBatchVisitor& visit) {
+    return Status::Error(StatusCode::kUnsupported, DisplayName() + " cannot list the documents it holds");
+  }
   // Called once after the last Write: flushes and closes what the sink buffers. A failure here (a full
   // disk) means documents counted as written may not be there, and the run fails.
   virtual Status Finish() { return Status::Ok(); }

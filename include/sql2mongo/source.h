@@ -100,6 +100,9 @@ struct ScanRequest {
   std::optional<MissingParentFilter> missing_parent;
   std::optional<KeyRange> range;
   std::vector<OrderTerm> order_by;
+  // Soft deletes: a column whose true (non-zero) rows are left out, as deleted ones; NULL counts as
+  // false. Empty: none.
+  std::string deleted_flag;
   // Computed columns (the mapping's "expr"): (alias, SQL expression in the source's dialect). Each alias
   // is also an entry of `columns`, which the connector reads as `(expression) AS alias`, typed by what
   // the database says the expression yields. The expression is the user's SQL, like `where`: nothing in

@@ -181,10 +181,8 @@ class Checker {
         key_may_be_null = key_may_be_null || (index >= 0 && info->columns[index].nullable);
       }
       if (!sorted_key.empty() && sorted_key == sorted_columns && !key_may_be_null) continue;
-      ScanRequest request;
-      request.table = collection.table.table;
+      ScanRequest request = collection.table.ScanOfRows();
       request.columns = columns;
-      request.where = collection.table.where;
       Result<std::unique_ptr<RowStream>> stream = job_.source->Scan(request);
       Status failed = stream.ok() ? Status::Ok() : stream.status();
       // 64-bit hashes of the keys, not the keys: ~40 bytes a row whatever the key's width (a collision,

@@ -39,6 +39,40 @@ int ExitCodeOf(const RunSummary& summary) {
   return ExitCodeFor(summary.failure) == kExitBadInput ? kExitBadInput : kExitRunFailed;
 }
 
+// A mapping with "incremental" tables: every run takes watermarks; a run reads only what changed when
+// the job has watermarks of this same mapping, and neither --full, --drop nor --resume of an
+// interrupted full run asks for everything. A mapping that changed since the watermarks is refused:
+// rebuilding only the changed documents in the new shape would leave the others in the old one.
+Status ChooseIncremental(const Plan& plan, const RunState& state, const RunArguments& arguments,
+                         const std::string& digest, RunOptions* options) {
+  bool tracked = false;
+  for (const CollectionPlan& collection : plan.collections) tracked = tracked || TracksChanges(collection.table);
+  if (!tracked) return Status::Ok();
+  options->take_watermarks = true;
+  const std::optional<JobRecord>& last = state.last();
+  bool replaced = arguments.drop;
+  for (const CollectionPlan& collection : plan.collections) replaced = replaced || collection.drop || collection.swap;
+  if (!last || last->watermarks.empty()) {
+    spdlog::info("no watermarks yet: this run reads every row and takes the first ones");
+    return Status::Ok();
+  }
+  if (arguments.full || replaced || state.resumed()) {
+    spdlog::info("incremental tables read whole: {}", arguments.full ? "--full" : replaced ? "the run replaces the collections (--drop, \"drop\", \"cutover\": \"swap\")"
+                                                                                         : "continuing an interrupted run");
+    return Status::Ok();
+  }
+  if (last->watermarks_digest != digest)
+    return Status::Error(StatusCode::kUsage,
+                         fmt::format("job '{}': the mapping {} changed since its watermarks were taken (digest {} then, "
+                                     "{} now), and an incremental run would rebuild only the changed documents in the "
+                                     "new shape, leaving the others in the old one. Run it once with --full (every "
+                                     "document rebuilt, new watermarks taken); the runs after it are incremental again",
+                                     last->job, plan.mapping_file, last->watermarks_digest.empty() ? "unknown" : last->watermarks_digest,
+                                     digest));
+  options->changed_since = &last->watermarks;
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddRunCommand(CLI::App& app, RunArguments* arguments) {
@@ -78,6 +112,9 @@ void AddRunCommand(CLI::App& app, RunArguments* arguments) {
   run->add_flag("--resume", arguments->resume,
                 "Continue the job's last run from its checkpoints if it did not finish (killed, failed); "
                 "otherwise run as usual");
+  run->add_flag("--full", arguments->full,
+                "Read every row even when the mapping has \"incremental\" tables and the job has watermarks (a full "
+                "reload; it takes new watermarks). Needed once after the mapping changed");
   run->add_option("--job", arguments->job_name,
                   "The job's name, under which its lease and checkpoints are kept in the target's _sql2mongo "
                   "collection (default: the mapping file's name)");
@@ -182,6 +219,8 @@ int RunCommand(const RunArguments& arguments) {
     report.job = state_options.job;
     report.run_id = state->run_id();
     report.resumed = state->resumed();
+    Status incremental = ChooseIncremental(job.plan, *state, arguments, report.mapping_digest, &options);
+    if (!incremental.ok()) return stop_early(incremental);
   } else if (arguments.resume) {
     return stop_early(Status::Error(StatusCode::kUsage,
                                     fmt::format("--resume needs a MongoDB target, where the job's checkpoints are "
@@ -203,6 +242,12 @@ int RunCommand(const RunArguments& arguments) {
     display.Stop();
   }
   if (state) {
+    // Promoted to the job's watermarks by Finish only when the run succeeded.
+    if (summary.failure.ok() && options.take_watermarks) {
+      Status pending = state->SetPendingWatermarks(summary.watermarks);
+      if (!pending.ok()) spdlog::warn("the run's watermarks were not saved (the next run reads from the old ones): {}",
+                                      pending.message());
+    }
     Status kept = state->Finish(summary.failure.ok());
     if (!kept.ok()) spdlog::warn("the job's state was not fully saved: {}", kept.message());
   }

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/reject_writer.h"
 #include "pipeline/summary.h"
 #include "sql2mongo_version.h"
 
@@ -61,6 +62,7 @@ Json CountersJson(const CollectionCounters& c) {
   json["warnings"] = c.warnings;
   json["source_reopens"] = c.source_reopens;
   json["seconds"] = Milliseconds(c.seconds);
+  json["documents_deleted"] = c.documents_deleted;
   json["docs_per_second"] = c.seconds > 0 ? static_cast<int64_t>(c.documents_written / c.seconds) : 0;
   return json;
 }
@@ -114,6 +116,24 @@ std::string RunReportJson(const RunReport& report, int indent) {
   }
   json["collections"] = collections;
   json["totals"] = CountersJson(total);
+  if (report.summary && !report.summary->watermarks.empty()) {
+    auto values = [](const std::map<std::string, std::vector<Value>>& watermarks) {
+      Json out = Json::object();
+      for (const auto& [path, value] : watermarks) out[path] = value.empty() ? Json(nullptr) : ValueToJson(value[0]);
+      return out;
+    };
+    Json incremental;
+    incremental["incremental"] = report.summary->incremental;
+    incremental["since"] = report.summary->incremental ? values(report.summary->since) : Json(nullptr);
+    incremental["watermarks"] = values(report.summary->watermarks);
+    Json changed = Json::array();
+    for (const IncrementalAccount& c : report.summary->changes)
+      changed.push_back({{"collection", c.collection}, {"rebuilt", c.Rebuilt()}, {"root_changed", c.root_changed},
+                         {"child_changed", c.child_changed}, {"parent_changed", c.parent_changed},
+                         {"deleted_rows_gone", c.gone}, {"deleted_detected", c.detected}});
+    incremental["collections"] = changed;
+    json["incremental"] = incremental;
+  }
   Json unaccounted = Json::array();
   if (report.summary)
     for (const auto& problem : UnaccountedRows(*report.summary)) unaccounted.push_back(problem);

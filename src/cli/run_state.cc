@@ -54,6 +54,7 @@ Result<std::unique_ptr<RunState>> RunState::Begin(const std::string& target_uri,
   // From here on the lease is ours: an early return releases it (the destructor).
 
   S2M_ASSIGN_OR_RETURN(std::optional<JobRecord> last, state->store_->LoadJob());
+  state->last_ = last;
   JobRecord record{options.job, options.mapping_digest, state->run_id_, "running", now, 0};
   bool unfinished = last && last->state != "succeeded";
   if (options.resume && unfinished) {

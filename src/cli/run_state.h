@@ -41,6 +41,12 @@ class RunState {
   ~RunState();
 
   UnitLedger& units() { return *ledger_; }
+  // How the job's last run stood before this one began (nullopt: the job never ran).
+  const std::optional<JobRecord>& last() const { return last_; }
+  // The watermarks this run took: the job's once Finish records success.
+  Status SetPendingWatermarks(const std::map<std::string, std::vector<Value>>& watermarks) {
+    return store_->SetPendingWatermarks(watermarks);
+  }
   bool resumed() const { return resumed_; }
   const std::string& run_id() const { return run_id_; }
   // Saves every checkpoint every checkpoint_seconds, renewing the lease, until Finish.
@@ -58,6 +64,7 @@ class RunState {
   RunStateOptions options_;
   std::string run_id_;
   bool resumed_ = false;
+  std::optional<JobRecord> last_;
   std::optional<UnitLedger> ledger_;
   std::thread checkpoints_;
   std::mutex mutex_;

@@ -57,6 +57,7 @@ class MappingReader {
       c.drop = spec.value("drop", false);
       c.swap = spec.value("cutover", "none") == "swap";  // one of the schema's
       c.backups = spec.value("backups", 1);
+      c.incremental = ReadIncremental(spec, pointer);
       mapping.collections.push_back(std::move(c));
     }
     return mapping;
@@ -78,6 +79,24 @@ class MappingReader {
     if (!root.contains("schema_version_field")) return;
     const Json& field = root["schema_version_field"];
     mapping->schema_version_field = field.is_string() ? field.get<std::string>() : "";
+  }
+
+  // The schema has checked the shape: a column, "deletes" one of its values, "flag" with "soft" only.
+  std::optional<IncrementalSpec> ReadIncremental(const Json& object, const std::string& pointer) const {
+    if (!object.contains("incremental")) return std::nullopt;
+    const Json& spec = object["incremental"];
+    std::string at = pointer + "/incremental";
+    IncrementalSpec incremental;
+    incremental.place = Place(at, /*at_key=*/true);
+    incremental.column = spec["column"].get<std::string>();
+    incremental.column_place = Place(at + "/column");
+    std::string deletes = spec.value("deletes", "none");
+    incremental.deletes = deletes == "soft"     ? DeletePolicy::kSoft
+                          : deletes == "detect" ? DeletePolicy::kDetect
+                                                : DeletePolicy::kNone;
+    incremental.flag = spec.value("flag", "");
+    if (!incremental.flag.empty()) incremental.flag_place = Place(at + "/flag");
+    return incremental;
   }
 
   // A column name or a list of them: "CustomerId" or ["OrderId", "LineNo"].
@@ -157,6 +176,7 @@ class MappingReader {
       embed.where = spec.value("where", "");
       embed.order_by = ReadOrderBy(spec);
       embed.nulls = ReadNulls(spec);
+      embed.incremental = ReadIncremental(spec, child);
       embed.merge_key = spec.value("merge_key", "");
       if (!embed.merge_key.empty()) embed.merge_key_place = Place(child + "/merge_key");
       S2M_RETURN_IF_ERROR(ReadEmbeds(spec, child, &embed.embeds));

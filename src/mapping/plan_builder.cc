@@ -283,6 +283,28 @@ class PlanBuilder {
     return Status::Ok();
   }
 
+  // "incremental": its columns as the table spells them. "detect" compares a collection's _ids with
+  // its root keys; an embedded row has no document of its own to compare.
+  Status AddChangeTracking(const TableInfo& table, const std::optional<IncrementalSpec>& spec, const std::string& path,
+                           bool is_collection, TablePlan* plan) {
+    if (!spec) return Status::Ok();
+    ChangeTracking changes;
+    changes.path = path;
+    S2M_ASSIGN_OR_RETURN(changes.column, Column(table, spec->column, spec->column_place));
+    changes.deletes = spec->deletes;
+    if (spec->deletes == DeletePolicy::kDetect && !is_collection)
+      return MappingError(spec->place, fmt::format("embed '{}': \"deletes\": \"detect\" compares a collection's "
+                                                   "_ids with its table's keys, and embedded rows have no _id of "
+                                                   "their own; use \"deletes\": \"soft\" with a \"flag\" column "
+                                                   "here (or let deleted rows stay until a full run)",
+                                                   path));
+    if (spec->deletes == DeletePolicy::kSoft) {
+      S2M_ASSIGN_OR_RETURN(plan->deleted_flag, Column(table, spec->flag, spec->flag_place));
+    }
+    plan->changes = std::move(changes);
+    return Status::Ok();
+  }
+
   Status AddEmbeds(const TableInfo& parent, const std::vector<EmbedSpec>& specs, NullPolicy nulls,
                    const std::string& owner_path, TablePlan* parent_plan) {
     for (const auto& spec : specs) {
@@ -293,6 +315,7 @@ class PlanBuilder {
       embed.nulls = Inherit(spec.nulls, nulls);
       embed.table.table = child->name;
       embed.table.where = spec.where;
+      S2M_RETURN_IF_ERROR(AddChangeTracking(*child, spec.incremental, embed.path, false, &embed.table));
       std::vector<std::string> local, foreign;
       S2M_RETURN_IF_ERROR(ResolveJoin(spec, parent, *child, &local, &foreign));
       for (const auto& column : local) embed.local_columns.push_back(NeedColumn(parent_plan, column));
@@ -331,6 +354,7 @@ class PlanBuilder {
     plan.name = spec.name;
     plan.table.table = table->name;
     plan.table.where = spec.where;
+    S2M_RETURN_IF_ERROR(AddChangeTracking(*table, spec.incremental, spec.name, true, &plan.table));
     NullPolicy nulls = Inherit(spec.nulls, mapping_.nulls);
 
     std::vector<std::string> id_columns;
@@ -378,6 +402,12 @@ class PlanBuilder {
                                                   "_id, but table '{}' has no primary key and the mapping no \"_id\": "
                                                   "every run would make new ObjectIds; name the key columns with \"_id\"",
                                                   spec.name, WriteModeName(plan.write_mode.kind), table->name));
+    if (plan.write_mode.kind == WriteModeKind::kInsert && TracksChanges(plan.table))
+      return MappingError(spec.place, fmt::format("collection '{}' has \"incremental\" tables, whose runs rewrite the "
+                                                  "changed documents by _id, but it is written in mode \"insert\", "
+                                                  "which would reject each of them as a duplicate; give the collection "
+                                                  "\"mode\": \"replace\" (or \"merge\"), or run with --mode replace",
+                                                  spec.name));
     S2M_RETURN_IF_ERROR(AddMergeKeys(spec, &plan));
     // _id is written first by the builder; a field or embed of the same name would make a second one.
     for (const auto& node : plan.table.shape) {

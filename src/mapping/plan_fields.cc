@@ -32,4 +32,11 @@ std::vector<PlannedField> FieldsOf(const TablePlan& table, const std::string& pr
   return fields;
 }
 
+bool TracksChanges(const TablePlan& table) {
+  if (table.changes) return true;
+  for (const EmbedPlan& embed : table.embeds)
+    if (TracksChanges(embed.table)) return true;
+  return false;
+}
+
 }  // namespace sql2mongo

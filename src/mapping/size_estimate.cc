@@ -106,7 +106,7 @@ class Estimator {
 
   Result<CollectionEstimate> Run() {
     S2M_ASSIGN_OR_RETURN(estimate_.documents, CountDocuments());
-    ScanRequest request = RequestFor(collection_.table);
+    ScanRequest request = collection_.table.ScanOfReadColumns();
     TableSample root;
     S2M_RETURN_IF_ERROR(Read(collection_.table, request, options_.sample_rows, &root));
     S2M_RETURN_IF_ERROR(SampleEmbeds(collection_.table, &root));
@@ -148,15 +148,6 @@ class Estimator {
     }
     if (!counted.ok()) return counted.status();
     return std::optional<uint64_t>(counted->empty() ? 0 : counted->front().rows);
-  }
-
-  static ScanRequest RequestFor(const TablePlan& plan) {
-    ScanRequest request;
-    request.table = plan.table;
-    request.columns = plan.read_columns;
-    request.where = plan.where;
-    request.expressions = plan.expressions;
-    return request;
   }
 
   // Streams up to `max_rows` rows of `request`, keeping the first sample_rows of them.
@@ -213,7 +204,7 @@ class Estimator {
         for (int column : embed.local_columns) values.push_back(sample->rows.at(row, column));
         filter.keys.push_back(std::move(values));
       }
-      ScanRequest request = RequestFor(embed.table);
+      ScanRequest request = embed.table.ScanOfReadColumns();
       if (!filter.keys.empty()) {
         request.key_filter = std::move(filter);
         S2M_RETURN_IF_ERROR(Read(embed.table, request, options_.max_child_rows, counts.table.get(),

@@ -78,9 +78,7 @@ class OverrideChecker {
 
  private:
   Status CheckValues(const TablePlan& table, const std::vector<PlannedField>& overrides) {
-    ScanRequest request;
-    request.table = table.table;
-    request.where = table.where;
+    ScanRequest request = table.ScanOfRows();
     std::vector<int> positions;  // of each override's column in the scan
     for (const PlannedField& o : overrides) {
       const std::string& name = table.read_columns[o.column];

@@ -210,6 +210,25 @@ Result<BsonPtr> BuildDocument(const CollectionPlan& plan, const RowBatch& rows, 
   return doc;
 }
 
+Result<BsonPtr> IdDocumentOf(const CollectionPlan& plan, const std::vector<Value>& key) {
+  BsonPtr doc(bson_new());
+  if (key.size() != plan.id.parts.size() || plan.id.kind == IdPlan::Kind::kGenerated)
+    return Status::Error(StatusCode::kInternal, fmt::format("collection '{}': a key of {} values for an _id of {} parts",
+                                                            plan.name, key.size(), plan.id.parts.size()));
+  if (plan.id.kind == IdPlan::Kind::kColumn) {
+    S2M_RETURN_IF_ERROR(AppendValue(doc.get(), "_id", 3, key[0]));
+    return doc;
+  }
+  bson_t id;
+  bson_append_document_begin(doc.get(), "_id", 3, &id);
+  Status status;
+  for (size_t i = 0; i < key.size() && status.ok(); ++i)
+    status = AppendValue(&id, plan.id.parts[i].first.c_str(), plan.id.parts[i].first.size(), key[i]);
+  bson_append_document_end(doc.get(), &id);
+  S2M_RETURN_IF_ERROR(status);
+  return doc;
+}
+
 std::string DocumentIdJson(const bson_t* doc) {
   bson_iter_t iter;
   if (!bson_iter_init_find(&iter, doc, "_id")) return "null";

@@ -10,12 +10,15 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <unordered_set>
 #include <nlohmann/json.hpp>
 
 #include "common/handles.h"
+#include "pipeline/change_finder.h"
 #include "pipeline/embed_resolver.h"
 #include "pipeline/reject_writer.h"
 #include "pipeline/source_reopen.h"
+#include "verify/documents_by_key.h"
 #include "sql2mongo/document_builder.h"
 #include "sql2mongo/pipeline.h"
 
@@ -59,6 +62,7 @@ struct Work {
   RowBatch rows;
   std::vector<ResolvedEmbed> embeds;
   std::vector<BsonPtr> documents;
+  std::vector<BsonPtr> deletions;  // incremental runs: {"_id": ...} of documents whose root row is gone
   std::vector<RejectRecord> rejects;
   BuildCounters build;
 };
@@ -192,6 +196,26 @@ class UnitQueue {
   std::atomic<size_t> next_{0};
 };
 
+// An incremental run's root keys of one collection, handed out to its readers a chunk at a time: each
+// chunk is one key-filter scan of the root table, and one batch.
+class ChangedKeyQueue {
+ public:
+  ChangedKeyQueue(const std::vector<std::vector<Value>>& keys, size_t chunk) : keys_(keys), chunk_(chunk) {}
+  size_t chunks() const { return (keys_.size() + chunk_ - 1) / chunk_; }
+  // The next chunk's keys; empty once every chunk was taken.
+  std::vector<std::vector<Value>> Next() {
+    size_t start = next_.fetch_add(1) * chunk_;
+    if (start >= keys_.size()) return {};
+    return {keys_.begin() + static_cast<long>(start),
+            keys_.begin() + static_cast<long>(std::min(keys_.size(), start + chunk_))};
+  }
+
+ private:
+  const std::vector<std::vector<Value>>& keys_;
+  const size_t chunk_;
+  std::atomic<size_t> next_{0};
+};
+
 class CollectionRun {
  public:
   CollectionRun(const CollectionPlan& plan, Source& source, Sink& sink, const RunOptions& options,
@@ -208,6 +232,12 @@ class CollectionRun {
     ordered_ = ordered;
     if (!UnitKeyColumns(plan_).empty())
       for (const auto& [key, column] : plan_.id.parts) key_indices_.push_back(column);
+  }
+
+  // An incremental run: reads the root rows of `queue`'s keys instead of units.
+  void SetChangedKeys(ChangedKeyQueue* queue) {
+    changed_ = queue;
+    for (const auto& [key, column] : plan_.id.parts) key_indices_.push_back(column);
   }
 
   Status error() {
@@ -232,11 +262,7 @@ class CollectionRun {
         RejectOrphans(embed.table);
         continue;
       }
-      ScanRequest request;
-      request.table = embed.table.table;
-      request.columns = embed.table.read_columns;
-      request.expressions = embed.table.expressions;
-      request.where = embed.table.where;
+      ScanRequest request = embed.table.ScanOfReadColumns();
       MissingParentFilter filter;
       filter.columns = embed.foreign_names;
       filter.parent_table = parent.table;
@@ -309,6 +335,7 @@ class CollectionRun {
   // failure, or once another reader of the collection failed.
   Work* Read() {
     if (failed_.load() || stop_all_->load()) return nullptr;
+    if (changed_) return ReadChanged();
     size_t max_rows = options_.batch_size;
     if (options_.sample_rows > 0) {
       if (sampled_rows_ >= options_.sample_rows) return nullptr;
@@ -355,6 +382,50 @@ class CollectionRun {
       reopener_.Progressed();
     }
     sampled_rows_ += work->rows.rows();
+    return ResolveEmbeds(std::move(work));
+  }
+
+  // The rows of the next chunk of changed keys: one key-filter scan. A key whose row it does not return
+  // (deleted, soft-deleted, out of "where") is a document to delete.
+  Work* ReadChanged() {
+    std::vector<std::vector<Value>> keys = changed_->Next();
+    if (keys.empty()) return nullptr;
+    auto work = std::make_unique<Work>();
+    work->run = this;
+    ScanRequest request = plan_.table.ScanOfReadColumns();
+    KeyFilter filter;
+    for (const auto& [key, column] : plan_.id.parts) filter.columns.push_back(plan_.table.read_columns[column]);
+    filter.keys = keys;
+    request.key_filter = std::move(filter);
+    StageTimer read_time(counters_.read_ns);
+    Result<std::unique_ptr<RowStream>> stream = source_.Scan(request);
+    Result<bool> more = stream.ok() ? (*stream)->Next(&work->rows, keys.size() + 1) : Result<bool>(stream.status());
+    read_time.Stop();
+    if (!more.ok())
+      return Fail(more.status().WithContext(fmt::format("collection '{}', table '{}', reading {} changed rows by key",
+                                                        plan_.name, plan_.table.table, keys.size())));
+    if (work->rows.rows() > keys.size())
+      return Fail(Status::Error(StatusCode::kMappingError,
+                                fmt::format("collection '{}': {} keys of table '{}' gave {} rows: its _id columns are "
+                                            "not unique, which an incremental run needs to find a document's row",
+                                            plan_.name, keys.size(), plan_.table.table, work->rows.rows())));
+    std::unordered_set<std::string> found;
+    for (size_t row = 0; row < work->rows.rows(); ++row) {
+      std::string key;
+      if (JoinKeyOf(work->rows, row, key_indices_, &key)) found.insert(std::move(key));
+    }
+    for (const auto& key : keys) {
+      std::string text;
+      for (const Value& part : key) AppendJoinKey(part, &text);
+      if (found.count(text)) continue;
+      Result<BsonPtr> id = IdDocumentOf(plan_, key);
+      if (!id.ok()) return Fail(id.status());
+      work->deletions.push_back(std::move(id).value());
+    }
+    return ResolveEmbeds(std::move(work));
+  }
+
+  Work* ResolveEmbeds(std::unique_ptr<Work> work) {
     counters_.rows_read += work->rows.rows();
     uint64_t embedded_rows = 0;
     StageTimer embed_time(counters_.embed_ns);
@@ -427,6 +498,15 @@ class CollectionRun {
       batch.push_back(std::move(doc));
     }
     if (!batch.empty() && !Flush(&batch, &work->written)) return;
+    if (!work->deletions.empty()) {
+      StageTimer delete_time(counters_.write_ns);
+      Result<uint64_t> deleted = sink_.Delete(plan_.name, work->deletions);
+      if (!deleted.ok()) {
+        Fail(deleted.status().WithContext(fmt::format("deleting documents of collection '{}'", plan_.name)));
+        return;
+      }
+      counters_.documents_deleted += deleted.value();
+    }
     if (work->unit && !failed_.load())
       work->unit->Written(work->seq, std::move(work->last_key), work->rows.rows(), work->written);
   }
@@ -438,11 +518,7 @@ class CollectionRun {
     unit_ = queue_->Next();
     if (!unit_) return Status::Ok();
     WorkUnit unit = unit_->unit();
-    ScanRequest request;
-    request.table = plan_.table.table;
-    request.columns = plan_.table.read_columns;
-    request.expressions = plan_.table.expressions;
-    request.where = plan_.table.where;
+    ScanRequest request = plan_.table.ScanOfReadColumns();
     request.order_by = plan_.table.order_by;
     if (unit.Resumable()) {
       KeyRange range;
@@ -574,6 +650,7 @@ class CollectionRun {
   EmbedResolver resolver_;  // used by the serial read stage only
   std::unique_ptr<RowStream> stream_;  // the current unit's scan; empty between units
   UnitQueue* queue_ = nullptr;
+  ChangedKeyQueue* changed_ = nullptr;  // an incremental run's keys, read instead of queue_'s units
   UnitTrack* unit_ = nullptr;          // the unit stream_ reads
   bool ordered_ = false;
   std::vector<int> key_indices_;       // the _id's columns in read_columns: a unit's key
@@ -621,45 +698,17 @@ class SnapshotReaders {
   std::vector<std::unique_ptr<Source>> readers_;
 };
 
-Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotReaders& readers, Sink& sink,
-                     const RunOptions& options, UnitLedger& ledger, bool ordered, RejectWriter& rejects,
-                     LiveCollectionCounters& counters) {
-  std::vector<std::unique_ptr<UnitTrack>> pending;
-  std::optional<size_t> orphan_unit;
-  for (size_t index : ledger.UnitsOf(collection.name)) {
-    WorkUnit unit = ledger.Get(index);
-    if (unit.kind == WorkUnit::Kind::kOrphans) {
-      if (!unit.done) orphan_unit = index;
-    } else if (!unit.done) {
-      pending.push_back(std::make_unique<UnitTrack>(index, ledger));
-    }
-  }
-  if (pending.empty() && !orphan_unit) {
-    spdlog::info("collection {}: every work unit was done by an earlier run", collection.name);
-    return Status::Ok();
-  }
-  // One reader per unit at most: the source itself and the snapshot's other readers.
-  size_t n = std::max<size_t>(1, std::min(pending.size(), 1 + (pending.size() > 1 ? readers.Get().size() : 0)));
-  if (pending.size() > 1)
-    spdlog::info("collection {}: reading table {} as {} work units, {} at once", collection.name,
-                 collection.table.table, pending.size(), n);
-  else if (!pending.empty()) spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
-  UnitQueue queue(std::move(pending));
-  std::atomic<bool> stop_all{false};
-  std::vector<std::unique_ptr<CollectionRun>> runs;
-  for (size_t i = 0; i < n; ++i) {
-    Source& reader = i == 0 ? source : *readers.Get()[i - 1];
-    runs.push_back(std::make_unique<CollectionRun>(collection, reader, sink, options, rejects, counters, &stop_all));
-    runs.back()->SetUnits(&queue, ordered);
-  }
-
+// Runs `runs` (the readers of one collection) through the flow graph until every one has read all it
+// was given; the first failure of any of them.
+Status RunGraph(const CollectionPlan& collection, const RunOptions& options,
+                std::vector<std::unique_ptr<CollectionRun>>& runs) {
   // The flow graph: one input node per key range (read + resolve embeds, serial per reader) -> a
   // limiter (back-pressure: at most `tokens` batches between reading and written) -> build BSON
   // (parallel) -> write (--writers at once) -> back to the limiter's decrementer.
   namespace flow = tbb::flow;
   flow::graph graph;
   const size_t writers = static_cast<size_t>(std::max(1, options.writers));
-  flow::limiter_node<Work*> limiter(graph, (kSpareBatchesInFlight + writers) * n);
+  flow::limiter_node<Work*> limiter(graph, (kSpareBatchesInFlight + writers) * runs.size());
   flow::function_node<Work*, Work*> build(graph, flow::unlimited, [](Work* work) { return work->run->GuardedBuild(work); });
   flow::function_node<Work*, flow::continue_msg> write(graph, writers, [](Work* work) {
     work->run->GuardedWrite(work);  // frees the batch
@@ -694,6 +743,135 @@ Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotR
     Status r = run->error();
     if (failure.ok() && !r.ok()) failure = r;
   }
+  return failure;
+}
+
+
+// An incremental run of one collection: its changed root keys, a chunk per batch, read by as many
+// readers as the snapshot has (no units: the run reads no ranges, and a killed one is simply run again
+// from the same watermarks).
+Status RunChangedCollection(const CollectionPlan& collection, Source& source, SnapshotReaders& readers, Sink& sink,
+                            const RunOptions& options, RejectWriter& rejects, LiveCollectionCounters& counters,
+                            const CollectionChanges& changed) {
+  counters.estimated_rows = static_cast<int64_t>(changed.keys.size());
+  if (changed.keys.empty()) {
+    spdlog::info("collection {}: nothing changed since the last run", collection.name);
+    return Status::Ok();
+  }
+  ChangedKeyQueue queue(changed.keys, options.batch_size);
+  size_t n = std::max<size_t>(1, std::min(queue.chunks(), 1 + (queue.chunks() > 1 ? readers.Get().size() : 0)));
+  spdlog::info("collection {}: rebuilding {} documents ({} root rows changed, {} through embedded rows, {} through "
+               "N:1 rows), {} readers",
+               collection.name, changed.keys.size(), changed.reasons.root_changed, changed.reasons.child_changed,
+               changed.reasons.parent_changed, n);
+  std::atomic<bool> stop_all{false};
+  std::vector<std::unique_ptr<CollectionRun>> runs;
+  for (size_t i = 0; i < n; ++i) {
+    Source& reader = i == 0 ? source : *readers.Get()[i - 1];
+    runs.push_back(std::make_unique<CollectionRun>(collection, reader, sink, options, rejects, counters, &stop_all));
+    runs.back()->SetChangedKeys(&queue);
+  }
+  return RunGraph(collection, options, runs);
+}
+
+// "deletes": "detect": the target's _ids, a batch at a time, against the root table's keys (the rows
+// the mapping keeps); the documents whose row is gone are deleted. Both sides are compared by key
+// lookup, not by merging two sorted streams: the database's collation and BSON's order of the same
+// keys differ (text, mixed types), and a lookup of a few thousand keys is one indexed query.
+Result<uint64_t> DeleteDocumentsWithoutRows(const CollectionPlan& collection, Source& source, Sink& sink) {
+  std::vector<std::string> id_columns;
+  for (const auto& [key, column] : collection.id.parts) id_columns.push_back(collection.table.read_columns[column]);
+  uint64_t deleted = 0;
+  Status visited = sink.ForEachStoredId(collection.name, kMaxKeysPerQuery, [&](const std::vector<BsonPtr>& ids) -> Status {
+    KeyFilter filter;
+    filter.columns = id_columns;
+    std::vector<std::pair<std::string, size_t>> stored;  // (join key, index in ids)
+    for (size_t i = 0; i < ids.size(); ++i) {
+      std::optional<std::vector<Value>> key = SourceKeyOf(collection, ids[i].get());
+      if (!key) continue;  // not a key of this table: a document another tool wrote, left alone
+      std::string text;
+      for (const Value& part : *key) AppendJoinKey(part, &text);
+      stored.emplace_back(std::move(text), i);
+      filter.keys.push_back(std::move(*key));
+    }
+    if (filter.keys.empty()) return Status::Ok();
+    ScanRequest request = collection.table.ScanOfRows();
+    request.columns = id_columns;
+    request.key_filter = std::move(filter);
+    std::unordered_set<std::string> found;
+    S2M_ASSIGN_OR_RETURN(std::unique_ptr<RowStream> stream, source.Scan(request));
+    RowBatch rows;
+    std::vector<int> all_columns;
+    for (size_t c = 0; c < id_columns.size(); ++c) all_columns.push_back(static_cast<int>(c));
+    while (true) {
+      S2M_ASSIGN_OR_RETURN(bool more, stream->Next(&rows, kMaxKeysPerQuery));
+      if (!more) break;
+      for (size_t row = 0; row < rows.rows(); ++row) {
+        std::string key;
+        if (JoinKeyOf(rows, row, all_columns, &key)) found.insert(std::move(key));
+      }
+    }
+    std::vector<BsonPtr> gone;
+    for (const auto& [key, index] : stored)
+      if (!found.count(key)) gone.emplace_back(bson_copy(ids[index].get()));
+    S2M_ASSIGN_OR_RETURN(uint64_t n, sink.Delete(collection.name, gone));
+    deleted += n;
+    return Status::Ok();
+  });
+  if (!visited.ok())
+    return visited.WithContext(fmt::format("collection '{}': looking for documents whose rows were deleted",
+                                           collection.name));
+  return deleted;
+}
+
+Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotReaders& readers, Sink& sink,
+                     const RunOptions& options, UnitLedger& ledger, bool ordered, RejectWriter& rejects,
+                     LiveCollectionCounters& counters, const CollectionChanges* changed,
+                     IncrementalAccount* account) {
+  if (changed) {
+    Status rebuilt = RunChangedCollection(collection, source, readers, sink, options, rejects, counters, *changed);
+    account->root_changed = changed->reasons.root_changed;
+    account->child_changed = changed->reasons.child_changed;
+    account->parent_changed = changed->reasons.parent_changed;
+    account->gone = counters.documents_deleted.load();
+    S2M_RETURN_IF_ERROR(rebuilt);
+    if (collection.table.changes && collection.table.changes->deletes == DeletePolicy::kDetect) {
+      S2M_ASSIGN_OR_RETURN(account->detected, DeleteDocumentsWithoutRows(collection, source, sink));
+      counters.documents_deleted += account->detected;
+      spdlog::info("collection {}: {} documents deleted whose rows are gone (\"deletes\": \"detect\")",
+                   collection.name, account->detected);
+    }
+    return Status::Ok();
+  }
+  std::vector<std::unique_ptr<UnitTrack>> pending;
+  std::optional<size_t> orphan_unit;
+  for (size_t index : ledger.UnitsOf(collection.name)) {
+    WorkUnit unit = ledger.Get(index);
+    if (unit.kind == WorkUnit::Kind::kOrphans) {
+      if (!unit.done) orphan_unit = index;
+    } else if (!unit.done) {
+      pending.push_back(std::make_unique<UnitTrack>(index, ledger));
+    }
+  }
+  if (pending.empty() && !orphan_unit) {
+    spdlog::info("collection {}: every work unit was done by an earlier run", collection.name);
+    return Status::Ok();
+  }
+  // One reader per unit at most: the source itself and the snapshot's other readers.
+  size_t n = std::max<size_t>(1, std::min(pending.size(), 1 + (pending.size() > 1 ? readers.Get().size() : 0)));
+  if (pending.size() > 1)
+    spdlog::info("collection {}: reading table {} as {} work units, {} at once", collection.name,
+                 collection.table.table, pending.size(), n);
+  else if (!pending.empty()) spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
+  UnitQueue queue(std::move(pending));
+  std::atomic<bool> stop_all{false};
+  std::vector<std::unique_ptr<CollectionRun>> runs;
+  for (size_t i = 0; i < n; ++i) {
+    Source& reader = i == 0 ? source : *readers.Get()[i - 1];
+    runs.push_back(std::make_unique<CollectionRun>(collection, reader, sink, options, rejects, counters, &stop_all));
+    runs.back()->SetUnits(&queue, ordered);
+  }
+  Status failure = RunGraph(collection, options, runs);
   if (failure.ok() && orphan_unit && options.sample_rows == 0) {
     failure = runs[0]->RejectOrphans();
     if (failure.ok()) ledger.MarkDone(*orphan_unit);
@@ -741,6 +919,7 @@ CollectionCounters RunProgress::Read(size_t i) const {
   c.bytes_written = live.bytes_written.load(std::memory_order_relaxed);
   c.warnings = live.warnings.load(std::memory_order_relaxed);
   c.source_reopens = live.source_reopens.load(std::memory_order_relaxed);
+  c.documents_deleted = live.documents_deleted.load(std::memory_order_relaxed);
   c.estimated_rows = live.estimated_rows.load(std::memory_order_relaxed);
   c.state = live.state.load();
   int64_t started = live.started_ns.load(), finished = live.finished_ns.load();
@@ -798,6 +977,24 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
     summary.collections = progress.Read();
     return summary;
   }
+  // The watermarks, and what changed since the last ones, as of the snapshot's first moment: a row
+  // written after it is above this run's watermark, so the next run reads it.
+  std::optional<ChangeSet> changes;
+  if (options.take_watermarks || options.changed_since) {
+    Result<ChangeSet> found = FindChanges(plan, source, options.changed_since);
+    if (!found.ok()) {
+      (void)source.EndSnapshot();
+      summary.failure = found.status();
+      summary.collections = progress.Read();
+      return summary;
+    }
+    changes = std::move(found).value();
+    summary.watermarks = changes->watermarks;
+    if (options.changed_since) {
+      summary.incremental = true;
+      summary.since = *options.changed_since;
+    }
+  }
   if (options.sample_rows == 0) EstimateRows(plan, source, progress);
 
   RejectWriter rejects(options.rejects_file, names);
@@ -822,8 +1019,15 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
     LiveCollectionCounters& counters = progress.at(i);
     counters.started_ns = progress.ElapsedNanos();
     counters.state = CollectionState::kRunning;
+    const CollectionChanges* changed = nullptr;
+    if (changes && options.changed_since) {
+      auto found = changes->collections.find(plan.collections[i].name);
+      if (found != changes->collections.end()) changed = &found->second;
+    }
+    IncrementalAccount account{plan.collections[i].name};
     failure = RunCollection(plan.collections[i], source, readers, sink, options, units, options.units != nullptr,
-                            rejects, counters);
+                            rejects, counters, changed, &account);
+    if (changed) summary.changes.push_back(account);
     // What the readers decoded not as declared while this collection ran (its root and embedded tables).
     std::vector<ValueWarning> noted = source.TakeWarnings();
     for (const auto& reader : readers.Opened()) MergeWarnings(reader->TakeWarnings(), &noted);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/change_finder.h"
+
 namespace sql2mongo {
 namespace {
 
@@ -10,6 +12,28 @@ std::string Row(const std::string& name, const CollectionCounters& c, double sec
   return fmt::format("{:<24} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9.2f} {:>8.2f} {:>10.0f}{}\n", name, c.rows_read,
                      c.embedded_rows, c.documents_written, c.rejected, c.warnings, c.missing_parents,
                      c.bytes_written / 1e6, seconds, rate, note);
+}
+
+std::string WatermarksText(const std::map<std::string, std::vector<Value>>& watermarks) {
+  std::string text;
+  for (const auto& [path, value] : watermarks)
+    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", path, value.empty() ? "(no rows)" : WatermarkText(value[0]));
+  return text.empty() ? "none" : text;
+}
+
+// Whether the run read only what changed, from where, and what it rebuilt and deleted, per collection.
+std::string IncrementalText(const RunSummary& summary) {
+  if (summary.watermarks.empty()) return "";
+  if (!summary.incremental)
+    return fmt::format("full run: every row read; watermarks taken: {}.\n", WatermarksText(summary.watermarks));
+  std::string out = fmt::format("incremental run: changes since {}; watermarks now {}.\n", WatermarksText(summary.since),
+                                WatermarksText(summary.watermarks));
+  for (const IncrementalAccount& c : summary.changes)
+    out += fmt::format("  {}: {} documents rebuilt ({} root rows changed, {} through embedded rows, {} through N:1 "
+                       "rows), {} deleted ({} whose rows are gone or soft-deleted, {} detected)\n",
+                       c.collection, c.Rebuilt(), c.root_changed, c.child_changed, c.parent_changed, c.gone + c.detected,
+                       c.gone, c.detected);
+  return out;
 }
 
 }  // namespace
@@ -75,6 +99,7 @@ std::string FormatSummary(const RunSummary& summary) {
   CollectionCounters total = TotalOf(summary);
   out += Row("total", total, summary.seconds, "");
   out += "joined: rows read from embedded tables; dangling: object embeds whose key matched no row.\n";
+  out += IncrementalText(summary);
   for (const auto& warning : summary.warnings) out += "warning: " + FormatWarning(warning) + "\n";
   if (total.missing_parents > 0)
     out += fmt::format("{} dangling references were stored as null.\n", total.missing_parents);

@@ -124,6 +124,12 @@ Result<ScanSql> BuildScanSql(const SqlDialect& dialect, ScanCatalog& catalog, co
     sql.select_items.push_back(dialect.QuoteIdentifier(column.name) + column.read_cast);
   }
   if (!request.where.empty()) sql.conditions.push_back("(" + request.where + ")");
+  if (!request.deleted_flag.empty()) {
+    S2M_ASSIGN_OR_RETURN(SqlColumn flag, catalog.Column(request.table, request.deleted_flag));
+    // NOT reads a boolean, and SQLite's and MySQL's 0/1 integers, as SQL means them.
+    std::string quoted = dialect.QuoteIdentifier(flag.name);
+    sql.conditions.push_back(fmt::format("({0} IS NULL OR NOT {0})", quoted));
+  }
   if (request.key_filter) {
     S2M_ASSIGN_OR_RETURN(std::string condition, KeyFilterCondition(dialect, catalog, request.table, *request.key_filter));
     sql.conditions.push_back(std::move(condition));

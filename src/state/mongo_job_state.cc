@@ -175,6 +175,7 @@ class MongoJobStateStore : public JobStateStore {
     JobRecord record{job_, Utf8(doc, "mapping_digest"), Utf8(doc, "run_id"), Utf8(doc, "state"),
                      Integer(doc, "started"), Integer(doc, "finished"), {}};
     S2M_ASSIGN_OR_RETURN(record.watermarks, ReadWatermarks(doc, "watermarks"));
+    record.watermarks_digest = Utf8(doc, "watermarks_digest");
     return std::optional<JobRecord>(std::move(record));
   }
 
@@ -305,7 +306,10 @@ class MongoJobStateStore : public JobStateStore {
     BSON_APPEND_UTF8(&set, "state", state.c_str());
     BSON_APPEND_DATE_TIME(&set, "finished", finished_ms);
     // Only a run that succeeded moves the watermarks: what a failed run missed is read again next time.
-    if (state == "succeeded" && pending_watermarks_) AppendWatermarks(&set, "watermarks", *pending_watermarks_);
+    if (state == "succeeded" && pending_watermarks_) {
+      AppendWatermarks(&set, "watermarks", *pending_watermarks_);
+      BSON_APPEND_UTF8(&set, "watermarks_digest", run_digest_.c_str());
+    }
     bson_append_document_end(update.get(), &set);
     bson_error_t error;
     if (!mongoc_collection_update_one(collection_.get(), filter.get(), update.get(), nullptr, nullptr, &error))
@@ -365,6 +369,7 @@ class MongoJobStateStore : public JobStateStore {
 
   // $set, not a replacement: the job's watermarks (from its last successful run) stay.
   Status WriteJob(const JobRecord& record) {
+    run_digest_ = record.mapping_digest;
     ScopedBson selector, update, upsert;
     BSON_APPEND_UTF8(selector.get(), "_id", JobId().c_str());
     bson_t fields;
@@ -408,6 +413,7 @@ class MongoJobStateStore : public JobStateStore {
   std::string lease_run_id_;
   std::map<std::string, int64_t> unit_seq_;  // plan order of the units of this run
   std::optional<std::map<std::string, std::vector<Value>>> pending_watermarks_;
+  std::string run_digest_;  // of the run this store records (WriteJob): its watermarks' digest
 };
 
 }  // namespace

@@ -41,9 +41,9 @@ std::optional<Value> SourceValue(const bson_iter_t* element) {
   }
 }
 
-// The key column values of a stored {"_id": value}, in the order of plan.id.parts; nullopt when the
-// _id cannot have come from this collection's key (another type, a missing part).
-std::optional<std::vector<Value>> KeyOf(const CollectionPlan& plan, const bson_t* id_document) {
+}  // namespace
+
+std::optional<std::vector<Value>> SourceKeyOf(const CollectionPlan& plan, const bson_t* id_document) {
   bson_iter_t id;
   if (!bson_iter_init_find(&id, id_document, "_id")) return std::nullopt;
   std::vector<Value> key;
@@ -64,13 +64,11 @@ std::optional<std::vector<Value>> KeyOf(const CollectionPlan& plan, const bson_t
   return key;
 }
 
+namespace {
+
 Status BuildChunk(const CollectionPlan& plan, Source& source, EmbedResolver& resolver, KeyFilter filter,
                   const std::function<void(const bson_t*)>& visit, uint64_t* rejected) {
-  ScanRequest request;
-  request.table = plan.table.table;
-  request.columns = plan.table.read_columns;
-  request.expressions = plan.table.expressions;
-  request.where = plan.table.where;
+  ScanRequest request = plan.table.ScanOfReadColumns();
   request.key_filter = std::move(filter);
   S2M_ASSIGN_OR_RETURN(std::unique_ptr<RowStream> stream, source.Scan(request));
   RowBatch rows;
@@ -111,7 +109,7 @@ Status BuildDocumentsWithIds(const CollectionPlan& plan, Source& source, const s
   KeyFilter all;
   for (const auto& part : plan.id.parts) all.columns.push_back(plan.table.read_columns[part.second]);
   for (const bson_t* id : ids) {
-    if (auto key = KeyOf(plan, id)) all.keys.push_back(std::move(*key));
+    if (auto key = SourceKeyOf(plan, id)) all.keys.push_back(std::move(*key));
   }
   S2M_RETURN_IF_ERROR(source.BeginSnapshot());
   EmbedResolver resolver(source);
@@ -129,9 +127,7 @@ Status BuildDocumentsWithIds(const CollectionPlan& plan, Source& source, const s
 }
 
 Result<uint64_t> CountRootRows(const CollectionPlan& plan, Source& source) {
-  ScanRequest request;
-  request.table = plan.table.table;
-  request.where = plan.table.where;
+  ScanRequest request = plan.table.ScanOfRows();
   // The _id columns are enough to count rows; a table without a key is counted by its first column read.
   for (const auto& part : plan.id.parts) request.columns.push_back(plan.table.read_columns[part.second]);
   if (request.columns.empty()) {

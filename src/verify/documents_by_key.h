@@ -21,6 +21,10 @@ namespace sql2mongo {
 // Why the collection's documents cannot be read by _id (its _id is generated: no source key), or nullopt.
 std::optional<std::string> WhyNotByKey(const CollectionPlan& plan);
 
+// The key column values of a stored {"_id": value}, in the order of plan.id.parts; nullopt when the
+// _id cannot have come from this collection's key (another type, a missing part).
+std::optional<std::vector<Value>> SourceKeyOf(const CollectionPlan& plan, const bson_t* id_document);
+
 // Builds the documents whose _id is one of `ids` (each {"_id": value}, as stored) and passes each to
 // `visit`. An _id whose row the source lacks (or whose row the mapping's "where" leaves out) builds
 // nothing. Rows that cannot become documents are counted in *rejected, as `run` rejects them. Reads in

@@ -11,18 +11,6 @@
 namespace sql2mongo::testing {
 namespace {
 
-std::map<std::string, BsonPtr> ById(std::vector<BsonPtr> docs) {
-  std::map<std::string, BsonPtr> by_id;
-  for (auto& doc : docs) {
-    bson_iter_t id;
-    bson_iter_init_find(&id, doc.get(), "_id");
-    ScopedBson key;
-    bson_append_iter(key.get(), "_id", 3, &id);
-    by_id.emplace(Json(key.get()), std::move(doc));
-  }
-  return by_id;
-}
-
 class CrossSourceTest : public TargetTest {
  protected:
   void SetUp() override {
@@ -58,10 +46,10 @@ class CrossSourceTest : public TargetTest {
   }
 
   void CompareCollection(const std::string& collection, size_t expected_count) {
-    auto sqlite = ById(FindDocuments(databases_["sqlite"], collection));
+    auto sqlite = DocumentsById(FindDocuments(databases_["sqlite"], collection));
     ASSERT_EQ(sqlite.size(), expected_count);
     for (const char* other : {"postgres", "mysql"}) {
-      auto docs = ById(FindDocuments(databases_[other], collection));
+      auto docs = DocumentsById(FindDocuments(databases_[other], collection));
       ASSERT_EQ(docs.size(), sqlite.size()) << other;
       size_t differences = 0;
       for (const auto& [id, doc] : sqlite) {

@@ -185,6 +185,18 @@ std::string MakeSqliteDatabase(const std::string& name, const std::string& sql) 
   return path;
 }
 
+std::map<std::string, BsonPtr> DocumentsById(std::vector<BsonPtr> docs) {
+  std::map<std::string, BsonPtr> by_id;
+  for (auto& doc : docs) {
+    bson_iter_t id;
+    bson_iter_init_find(&id, doc.get(), "_id");
+    ScopedBson key;
+    bson_append_iter(key.get(), "_id", 3, &id);
+    by_id.emplace(Json(key.get()), std::move(doc));
+  }
+  return by_id;
+}
+
 std::vector<BsonPtr> FindDocuments(const std::string& database, const std::string& collection,
                                    const std::string& filter_json, const std::string& sort_json) {
   bson_error_t error;

@@ -4,6 +4,7 @@
 #include <bson/bson.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,6 +95,8 @@ std::string MakeSqliteDatabase(const std::string& name, const std::string& sql);
 std::vector<BsonPtr> FindDocuments(const std::string& database, const std::string& collection,
                                    const std::string& filter_json = "{}", const std::string& sort_json = "{\"_id\": 1}");
 int64_t CountDocuments(const std::string& database, const std::string& collection);
+// Documents keyed by their {"_id": ...} as Extended JSON ("{ \"_id\" : 1 }"), to compare two loads.
+std::map<std::string, BsonPtr> DocumentsById(std::vector<BsonPtr> docs);
 // Inserts one document given as (relaxed) Extended JSON; fails the test when the server refuses it.
 void InsertDocument(const std::string& database, const std::string& collection, const std::string& json);
 // Applies `update_json` (an update document: {"$set": ...}) to the one document matching `filter_json`,

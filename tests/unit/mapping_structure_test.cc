@@ -24,15 +24,44 @@ TEST(MappingStructure, UnknownKeySuggestsTheKeyItIsATypoOf) {
   EXPECT_EQ(ErrorOf(Orders("{\"from\": \"Orders\",\n"
                            "      \"embed\": {\"lines\": {\"from\": \"Lines\", \"as\": \"array\", \"foriegn\": \"OrderId\"}}}")),
             "orders.json:4:59: collections.orders.embed.lines: unknown key 'foriegn' (did you mean 'foreign'?); "
-            "allowed keys: from, as, local, foreign, fields, exclude, value, where, order_by, nulls, embed, merge_key, "
-            "comment");
+            "allowed keys: from, as, local, foreign, fields, exclude, value, where, order_by, nulls, embed, incremental, "
+            "merge_key, comment");
 }
 
 TEST(MappingStructure, ATypoOfARequiredKeyIsOneProblemNotTwo) {
   // "form" is unknown and "from" is missing: one mistake, one message.
   EXPECT_EQ(ErrorOf(Orders("{\"form\": \"Orders\"}")),
             "orders.json:3:16: collections.orders: unknown key 'form' (did you mean 'from'?); allowed keys: from, _id, "
-            "fields, exclude, where, order_by, nulls, embed, mode, drop, cutover, backups, comment");
+            "fields, exclude, where, order_by, nulls, embed, mode, incremental, drop, cutover, backups, comment");
+}
+
+// "incremental": a typo of its keys gets the key it meant; "soft" needs its flag column, a flag needs "soft".
+TEST(MappingStructure, IncrementalKeysAreCheckedWithTheirFix) {
+  std::string typo = ErrorOf(Orders("{\"from\": \"Orders\", \"incremental\": {\"colum\": \"updated_at\"}}"));
+  EXPECT_NE(typo.find("unknown key 'colum' (did you mean 'column'?)"), std::string::npos) << typo;
+  std::string no_flag =
+      ErrorOf(Orders("{\"from\": \"Orders\", \"incremental\": {\"column\": \"u\", \"deletes\": \"soft\"}}"));
+  EXPECT_NE(no_flag.find("\"flag\""), std::string::npos) << no_flag;
+  EXPECT_NE(no_flag.find("orders.json:3:"), std::string::npos) << no_flag;
+  std::string stray_flag =
+      ErrorOf(Orders("{\"from\": \"Orders\", \"incremental\": {\"column\": \"u\", \"flag\": \"gone\"}}"));
+  EXPECT_NE(stray_flag.find("soft"), std::string::npos) << stray_flag;
+  std::string deletes =
+      ErrorOf(Orders("{\"from\": \"Orders\", \"incremental\": {\"column\": \"u\", \"deletes\": \"hard\"}}"));
+  EXPECT_NE(deletes.find("\"none\", \"soft\", \"detect\""), std::string::npos) << deletes;
+  Result<Mapping> parsed = ParseMappingText(
+      Orders("{\"from\": \"Orders\", \"incremental\": {\"column\": \"u\", \"deletes\": \"soft\", \"flag\": \"gone\"},\n"
+             "  \"embed\": {\"lines\": {\"from\": \"Lines\", \"as\": \"array\", \"incremental\": {\"column\": \"v\"}}}}"),
+      "orders.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  const CollectionSpec& orders = parsed->collections[0];
+  ASSERT_TRUE(orders.incremental.has_value());
+  EXPECT_EQ(orders.incremental->column, "u");
+  EXPECT_EQ(orders.incremental->deletes, DeletePolicy::kSoft);
+  EXPECT_EQ(orders.incremental->flag, "gone");
+  ASSERT_TRUE(orders.embeds[0].incremental.has_value());
+  EXPECT_EQ(orders.embeds[0].incremental->column, "v");
+  EXPECT_EQ(orders.embeds[0].incremental->deletes, DeletePolicy::kNone);
 }
 
 TEST(MappingStructure, AModeIsOneOfTheThreeWithWhatEachDoes) {
@@ -146,7 +175,7 @@ TEST(MappingStructure, EveryProblemIsReportedOneLineEachInTheFilesOrder) {
             "(default); \"omit\": the field is left out\n"
             "orders.json:4:43: collections.orders: 'where' is empty; it must be an SQL condition\n"
             "orders.json:5:32: collections.items: unknown key 'feilds' (did you mean 'fields'?); allowed keys: from, _id, "
-            "fields, exclude, where, order_by, nulls, embed, mode, drop, cutover, backups, comment");
+            "fields, exclude, where, order_by, nulls, embed, mode, incremental, drop, cutover, backups, comment");
 }
 
 TEST(MappingStructure, PastTwentyProblemsTheRestAreCounted) {

@@ -86,6 +86,19 @@ TEST(ScanSql, NoColumnsSelectsOne) {
   EXPECT_EQ(SelectOf(MysqlDialect(), ScanRequest{"Album", {}}), "SELECT 1 FROM `Album`");
 }
 
+// Soft deletes: a flagged row is left out; NULL counts as not deleted.
+TEST(ScanSql, DeletedFlagLeavesFlaggedRowsOut) {
+  ScanRequest request{"Track", {"TrackId"}, "Milliseconds > 0"};
+  request.deleted_flag = "AlbumId";
+  EXPECT_EQ(SelectOf(SqliteDialect(), request),
+            "SELECT \"TrackId\" FROM \"Track\" WHERE (Milliseconds > 0) AND (\"AlbumId\" IS NULL OR NOT \"AlbumId\")");
+  EXPECT_EQ(SelectOf(MysqlDialect(), request),
+            "SELECT `TrackId` FROM `Track` WHERE (Milliseconds > 0) AND (`AlbumId` IS NULL OR NOT `AlbumId`)");
+  request.deleted_flag = "NoSuchColumn";
+  ChinookLikeCatalog catalog(SqliteDialect());
+  EXPECT_FALSE(BuildScanSql(SqliteDialect(), catalog, request).ok());
+}
+
 TEST(ScanSql, KeyFilterOnOneColumn) {
   ScanRequest request{"Track", {"TrackId"}};
   request.key_filter = KeyFilter{{"AlbumId"}, {{Value(int32_t{1})}, {Value(int64_t{2})}}};

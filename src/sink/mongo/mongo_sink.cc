@@ -251,6 +251,59 @@ class MongoSink : public Sink {
     }
   }
 
+  // One deleteMany by _id $in: the ids of one batch, a few thousand at most.
+  Result<uint64_t> Delete(const std::string& collection, const std::vector<BsonPtr>& ids) override {
+    if (ids.empty()) return uint64_t{0};
+    PooledClient client(connection_.pool.get());
+    MongoCollection target(mongoc_client_get_collection(client.get(), connection_.database.c_str(), collection.c_str()));
+    ScopedBson filter;
+    bson_t id, in;
+    BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "_id", &id);
+    BSON_APPEND_ARRAY_BEGIN(&id, "$in", &in);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      bson_iter_t value;
+      if (!bson_iter_init_find(&value, ids[i].get(), "_id")) continue;
+      std::string index = std::to_string(i);
+      bson_append_iter(&in, index.c_str(), static_cast<int>(index.size()), &value);
+    }
+    bson_append_array_end(&id, &in);
+    bson_append_document_end(filter.get(), &id);
+    ScopedBson reply;
+    bson_error_t error;
+    if (!mongoc_collection_delete_many(target.get(), filter.get(), nullptr, reply.ResetForOutput(), &error))
+      return Status::Error(StatusCode::kTargetError, fmt::format("target {}: deleting {} documents of collection "
+                                                                 "'{}' failed: {}", DisplayName(), ids.size(),
+                                                                 collection, error.message));
+    bson_iter_t count;
+    return bson_iter_init_find(&count, reply.get(), "deletedCount") ? static_cast<uint64_t>(bson_iter_as_int64(&count))
+                                                                    : uint64_t{0};
+  }
+
+  Status ForEachStoredId(const std::string& collection, size_t batch, const IdBatchVisitor& visit) override {
+    PooledClient client(connection_.pool.get());
+    MongoCollection target(mongoc_client_get_collection(client.get(), connection_.database.c_str(), collection.c_str()));
+    ScopedBson filter, options;
+    bson_t projection;
+    BSON_APPEND_DOCUMENT_BEGIN(options.get(), "projection", &projection);
+    BSON_APPEND_INT32(&projection, "_id", 1);
+    bson_append_document_end(options.get(), &projection);
+    MongoCursor cursor(mongoc_collection_find_with_opts(target.get(), filter.get(), options.get(), nullptr));
+    std::vector<BsonPtr> ids;
+    const bson_t* doc = nullptr;
+    while (mongoc_cursor_next(cursor.get(), &doc)) {
+      ids.emplace_back(bson_copy(doc));
+      if (ids.size() >= batch) {
+        S2M_RETURN_IF_ERROR(visit(ids));
+        ids.clear();
+      }
+    }
+    bson_error_t error;
+    if (mongoc_cursor_error(cursor.get(), &error))
+      return Status::Error(StatusCode::kTargetError, fmt::format("target {}: reading the _ids of collection '{}' "
+                                                                 "failed: {}", DisplayName(), collection, error.message));
+    return ids.empty() ? Status::Ok() : visit(ids);
+  }
+
  private:
   static int64_t NowUnixMillis() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
