@@ -374,6 +374,13 @@ class Checker {
       for (const auto& c : job_.plan.collections)
         if (c.name == name) plan = &c;
       if (!plan) continue;
+      if (plan->swap) {
+        Info(name, fmt::format("the target holds collection {}: \"cutover\": \"swap\" loads {}, verifies it against "
+                               "the source, and only then swaps it in, keeping the live documents as {}__before_<time> "
+                               "({} kept; sql2mongo rollback puts the newest back)",
+                               described, StagingCollectionName(name), name, plan->backups));
+        continue;
+      }
       if (arguments_.drop || plan->drop) {
         Info(name, fmt::format("the target holds collection {}: the run loads {} and renames it over {} once the "
                                "whole run succeeded (a failed run leaves it as it is)",
@@ -452,7 +459,22 @@ class Checker {
                                           "\"schema_version\"), after _id", collection.version_field,
                                           collection.schema_version));
       DescribeEmbeds(collection.name, collection.table, 1);
+      DescribeIncremental(collection.name, collection.table);
     }
+  }
+
+  // What a run after the first reads of each "incremental" table (docs/scheduled-imports.md).
+  void DescribeIncremental(const std::string& collection, const TablePlan& table) {
+    if (table.changes) {
+      const ChangeTracking& c = *table.changes;
+      const char* deletes = c.deletes == DeletePolicy::kSoft     ? "; rows flagged deleted remove their document or element"
+                            : c.deletes == DeletePolicy::kDetect ? "; documents whose root row is gone are deleted"
+                                                                 : "";
+      Info(collection, fmt::format("plan: incremental {}: after the first run, only rows of {} with {} past the last "
+                                   "successful run's watermark are read, and the documents they belong to rebuilt{}",
+                                   c.path, table.table, c.column, deletes));
+    }
+    for (const EmbedPlan& embed : table.embeds) DescribeIncremental(collection, embed.table);
   }
 
   // Documents, their sizes, and the parents whose document would pass the target's limit: from the root

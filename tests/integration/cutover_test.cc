@@ -68,6 +68,10 @@ TEST_P(Cutover, ASwapReplacesTheLiveCollectionKeepingItAsABackupAndRollbackPutsI
   EXPECT_TRUE(Backups().empty()) << "there was no live collection to keep";
 
   std::string v2 = Source("cutover_v2.db", "second", 40);
+  CommandResult checked = RunCli("check " + ShellQuote(Mapping(v2)));
+  EXPECT_NE(checked.output.find("the target holds collection items (30 documents): \"cutover\": \"swap\" loads "
+                                "items__s2m_staging, verifies it against the source, and only then swaps it in"),
+            std::string::npos) << checked.output;
   CommandResult second = RunCli("run " + ShellQuote(Mapping(v2)));
   ASSERT_EQ(second.exit_code, 0) << second.output;
   std::vector<std::string> backups = Backups();

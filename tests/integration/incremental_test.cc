@@ -294,6 +294,22 @@ TEST_P(IncrementalTest, InsertModeIsRefusedWithTheFix) {
   EXPECT_NE(refused.output.find("\"mode\": \"replace\""), std::string::npos) << refused.output;
 }
 
+// check says, per tracked table at every depth, what a later run reads of it.
+TEST_P(IncrementalTest, CheckSaysWhatAnIncrementalRunReads) {
+  if (IsSkipped()) return;
+  source_ = SqliteScratch("inc_check");
+  CreateSchema();
+  std::string mapping = WriteTempFile("inc_check.json", Mapping());
+  CommandResult checked = RunCli("check " + ShellQuote(mapping) + " --target " + ShellQuote(TargetBaseUri() + "/" +
+                                                                                              UniqueDatabase("inc_check")));
+  for (const char* path : {"customers", "customers.rep", "customers.invoices", "customers.invoices.lines"})
+    EXPECT_NE(checked.output.find(std::string("plan: incremental ") + path + ": after the first run, only rows of "),
+              std::string::npos) << path << "\n" << checked.output;
+  EXPECT_NE(checked.output.find("documents whose root row is gone are deleted"), std::string::npos) << checked.output;
+  EXPECT_NE(checked.output.find("rows flagged deleted remove their document or element"), std::string::npos)
+      << checked.output;
+}
+
 S2M_ON_EVERY_TARGET(IncrementalTest);
 
 }  // namespace
