@@ -34,6 +34,7 @@ struct CollectionCounters {
   uint64_t bytes_written = 0;    // BSON bytes sent
   uint64_t warnings = 0;         // values that arrived but not as their column declares (RunSummary.warnings)
   uint64_t source_reopens = 0;   // source connections lost mid-read and reopened in the run's snapshot
+  uint64_t already_upgraded = 0; // run --upgrade: documents already at the new schema_version, left as they were
   uint64_t documents_deleted = 0;  // incremental runs: documents whose rows are gone (or soft-deleted)
   // Root rows expected, from the catalog (PostgreSQL reltuples, MySQL TABLE_ROWS, sqlite_stat1 or a
   // count); -1 when unknown. An estimate: a "where" or a stale statistic makes it differ from rows_read,
@@ -65,6 +66,7 @@ struct LiveCollectionCounters {
   std::atomic<uint64_t> bytes_written{0};
   std::atomic<uint64_t> warnings{0};
   std::atomic<uint64_t> source_reopens{0};
+  std::atomic<uint64_t> already_upgraded{0};
   std::atomic<uint64_t> documents_deleted{0};
   std::atomic<int64_t> estimated_rows{-1};
   std::atomic<CollectionState> state{CollectionState::kPending};

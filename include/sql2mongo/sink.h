@@ -28,6 +28,8 @@ struct DocumentRefusal {
 
 struct WriteOutcome {
   size_t written = 0;
+  // Of `written`: documents an upgrade found already at its version and left as they were.
+  size_t already_current = 0;
   std::vector<DocumentRefusal> refused;
 };
 

@@ -21,9 +21,19 @@ struct ArrayMerge {
   std::string key;    // a field of its elements, e.g. "invoice_id"
 };
 
+// run --upgrade: merge mode restricted to the documents of an older schema version, which also loses
+// the top-level fields the new mapping version no longer builds. A document already at `version` is
+// left as it is, so an interrupted upgrade run again continues where it stopped.
+struct VersionUpgrade {
+  std::string version_field;  // e.g. "_schema_version"
+  int32_t version = 0;        // the new mapping's "schema_version"
+  std::vector<std::string> unset_fields;
+};
+
 struct WriteMode {
   WriteModeKind kind = WriteModeKind::kInsert;
   std::vector<ArrayMerge> merged_arrays;  // kMerge only
+  std::optional<VersionUpgrade> upgrade;  // kMerge only
   // A resumed run writes again the batches after each unit's checkpoint, which the interrupted run may
   // have stored before it was killed: in insert mode, a duplicate _id stored byte for byte as sent now
   // is that run's document and counts as written, not as a reject (replace and merge are idempotent).

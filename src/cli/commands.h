@@ -39,6 +39,7 @@ struct RunArguments {
   std::string job_name;       // --job; default: the mapping file's name without its extension
   bool resume = false;        // continue the job's last run if it did not finish
   bool full = false;          // --full: read every row even where the job has watermarks
+  std::string upgrade_from;   // --upgrade OLD.json: bring OLD's documents to this mapping's schema_version
   size_t units = 0;           // work units per collection; 0: from the tables' sizes
   double lease_seconds = 60;  // how long a lease outlives its run's last renewal
 };

@@ -12,6 +12,7 @@
 #include "cli/run_report.h"
 #include "cli/run_state.h"
 #include "cli/swap_verification.h"
+#include "cli/upgrade_plan.h"
 #include "common/redact.h"
 #include "pipeline/summary.h"
 #include "sql2mongo/mapping.h"
@@ -56,7 +57,7 @@ Status ChooseIncremental(const Plan& plan, const RunState& state, const RunArgum
     spdlog::info("no watermarks yet: this run reads every row and takes the first ones");
     return Status::Ok();
   }
-  if (arguments.full || replaced || state.resumed()) {
+  if (arguments.full || !arguments.upgrade_from.empty() || replaced || state.resumed()) {
     spdlog::info("incremental tables read whole: {}", arguments.full ? "--full" : replaced ? "the run replaces the collections (--drop, \"drop\", \"cutover\": \"swap\")"
                                                                                          : "continuing an interrupted run");
     return Status::Ok();
@@ -112,6 +113,10 @@ void AddRunCommand(CLI::App& app, RunArguments* arguments) {
   run->add_flag("--resume", arguments->resume,
                 "Continue the job's last run from its checkpoints if it did not finish (killed, failed); "
                 "otherwise run as usual");
+  run->add_option("--upgrade", arguments->upgrade_from,
+                  "OLD.json: upgrade the documents the previous mapping version wrote to this one's schema_version, "
+                  "in place (sql2mongo diff says which collections can be); run it again to continue")
+      ->check(CLI::ExistingFile);
   run->add_flag("--full", arguments->full,
                 "Read every row even when the mapping has \"incremental\" tables and the job has watermarks (a full "
                 "reload; it takes new watermarks). Needed once after the mapping changed");
@@ -162,6 +167,13 @@ int RunCommand(const RunArguments& arguments) {
   Result<Job> loaded = LoadJob(arguments.job, JobPart::kSink);
   if (!loaded.ok()) return stop_early(loaded.status());
   Job& job = loaded.value();
+  if (!arguments.upgrade_from.empty()) {
+    if (arguments.drop || !arguments.job.mode.empty())
+      return stop_early(Status::Error(StatusCode::kUsage, "--upgrade writes in its own mode, in place: it cannot be "
+                                                          "combined with --drop or --mode"));
+    Status upgrade = PlanUpgrade(arguments.upgrade_from, job.mapping, &job.plan);
+    if (!upgrade.ok()) return stop_early(upgrade);
+  }
   report.source = job.source->DisplayName();
   report.target = job.sink->DisplayName();
   const TargetInfo& target = job.sink->Target();

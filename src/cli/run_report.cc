@@ -61,6 +61,7 @@ Json CountersJson(const CollectionCounters& c) {
   json["bytes_written"] = c.bytes_written;
   json["warnings"] = c.warnings;
   json["source_reopens"] = c.source_reopens;
+  json["already_upgraded"] = c.already_upgraded;
   json["seconds"] = Milliseconds(c.seconds);
   json["documents_deleted"] = c.documents_deleted;
   json["docs_per_second"] = c.seconds > 0 ? static_cast<int64_t>(c.documents_written / c.seconds) : 0;

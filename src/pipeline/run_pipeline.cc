@@ -613,6 +613,7 @@ class CollectionRun {
                                 DocumentJson(doc), plan_.table.table});
     }
     counters_.documents_written += outcome->written;
+    counters_.already_upgraded += outcome->already_current;
     counters_.bytes_written += bytes;
     *written += outcome->written;
     batch->clear();
@@ -919,6 +920,7 @@ CollectionCounters RunProgress::Read(size_t i) const {
   c.bytes_written = live.bytes_written.load(std::memory_order_relaxed);
   c.warnings = live.warnings.load(std::memory_order_relaxed);
   c.source_reopens = live.source_reopens.load(std::memory_order_relaxed);
+  c.already_upgraded = live.already_upgraded.load(std::memory_order_relaxed);
   c.documents_deleted = live.documents_deleted.load(std::memory_order_relaxed);
   c.estimated_rows = live.estimated_rows.load(std::memory_order_relaxed);
   c.state = live.state.load();

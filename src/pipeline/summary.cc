@@ -76,6 +76,7 @@ CollectionCounters TotalOf(const std::vector<CollectionCounters>& collections, d
     total.bytes_written += c.bytes_written;
     total.warnings += c.warnings;
     total.source_reopens += c.source_reopens;
+    total.already_upgraded += c.already_upgraded;
   }
   total.seconds = seconds;
   return total;
@@ -103,6 +104,9 @@ std::string FormatSummary(const RunSummary& summary) {
   for (const auto& warning : summary.warnings) out += "warning: " + FormatWarning(warning) + "\n";
   if (total.missing_parents > 0)
     out += fmt::format("{} dangling references were stored as null.\n", total.missing_parents);
+  if (total.already_upgraded > 0)
+    out += fmt::format("{} of the documents written were at the new schema_version already and were left as they "
+                       "were (an earlier --upgrade run had done them).\n", total.already_upgraded);
   if (total.source_reopens > 0)
     out += fmt::format("The source connection was lost {} times and reopened in the run's snapshot each time; no "
                        "row was read twice or missed.\n", total.source_reopens);

@@ -371,11 +371,52 @@ class MongoSink : public Sink {
       case WriteModeKind::kMerge: {
         ScopedBson selector, update;
         BuildMergeUpdate(doc, mode, stored, selector.get(), update.get());
+        if (mode.upgrade) AddUpgradeGuard(*mode.upgrade, selector.get(), update.get());
         return mongoc_bulk_operation_update_one_with_opts(bulk, selector.get(), update.get(), upsert_options_.get(),
                                                           refused);
       }
     }
     return false;
+  }
+
+  // The selector matches only documents below the version ({$or: [{f: {$lt: N}}, {f: {$exists: false}}]}),
+  // so the upsert of one already upgraded collides on _id instead; the update drops the fields the new
+  // version no longer builds.
+  static void AddUpgradeGuard(const VersionUpgrade& upgrade, bson_t* selector, bson_t* update) {
+    bson_t any, below, lower, unversioned, absent;
+    BSON_APPEND_ARRAY_BEGIN(selector, "$or", &any);
+    BSON_APPEND_DOCUMENT_BEGIN(&any, "0", &below);
+    BSON_APPEND_DOCUMENT_BEGIN(&below, upgrade.version_field.c_str(), &lower);
+    BSON_APPEND_INT32(&lower, "$lt", upgrade.version);
+    bson_append_document_end(&below, &lower);
+    bson_append_document_end(&any, &below);
+    BSON_APPEND_DOCUMENT_BEGIN(&any, "1", &unversioned);
+    BSON_APPEND_DOCUMENT_BEGIN(&unversioned, upgrade.version_field.c_str(), &absent);
+    BSON_APPEND_BOOL(&absent, "$exists", false);
+    bson_append_document_end(&unversioned, &absent);
+    bson_append_document_end(&any, &unversioned);
+    bson_append_array_end(selector, &any);
+    if (upgrade.unset_fields.empty()) return;
+    bson_t unset;
+    BSON_APPEND_DOCUMENT_BEGIN(update, "$unset", &unset);
+    for (const std::string& field : upgrade.unset_fields) BSON_APPEND_UTF8(&unset, field.c_str(), "");
+    bson_append_document_end(update, &unset);
+  }
+
+  // Of the documents at `positions`, the _ids (IdKey) of those stored at the upgrade's version or later.
+  bool ReadUpgradedIds(mongoc_collection_t* target, const std::vector<BsonPtr>& documents,
+                       const std::vector<size_t>& positions, const VersionUpgrade& upgrade,
+                       std::set<std::string>* current, bson_error_t* error) {
+    ScopedBson filter, options, projection, at_least;
+    IdsFilter(documents, positions, filter.get());
+    BSON_APPEND_INT32(at_least.get(), "$gte", upgrade.version);
+    BSON_APPEND_DOCUMENT(filter.get(), upgrade.version_field.c_str(), at_least.get());
+    BSON_APPEND_INT32(projection.get(), "_id", 1);
+    BSON_APPEND_DOCUMENT(options.get(), "projection", projection.get());
+    MongoCursor cursor(mongoc_collection_find_with_opts(target, filter.get(), options.get(), nullptr));
+    const bson_t* doc = nullptr;
+    while (mongoc_cursor_next(cursor.get(), &doc)) current->insert(IdKey(doc));
+    return !mongoc_cursor_error(cursor.get(), error);
   }
 
   // Merge mode with merged arrays: those arrays as stored, for the documents at `positions`, by _id
@@ -401,6 +442,24 @@ class MongoSink : public Sink {
     std::map<std::string, BsonPtr> stored;
     bool merges_arrays = mode.kind == WriteModeKind::kMerge && !mode.merged_arrays.empty();
     if (merges_arrays && !ReadStoredArrays(target, documents, *pending, mode, &stored, error)) return false;
+    // An upgrade asks first which documents are at the new version already and leaves them out, rather
+    // than letting their guarded upserts fail: FerretDB v1 ends an unordered update bulk at its first
+    // error, silently skipping the operations after it (tried 2026-12-01).
+    std::set<std::string> current;
+    if (mode.upgrade) {
+      if (!ReadUpgradedIds(target, documents, *pending, *mode.upgrade, &current, error)) return false;
+      std::vector<size_t> below;
+      for (size_t i : *pending) {
+        if (current.count(IdKey(documents[i].get()))) {
+          ++outcome->already_current;
+          ++outcome->written;
+        } else {
+          below.push_back(i);
+        }
+      }
+      *pending = std::move(below);
+      if (pending->empty()) return true;
+    }
     ScopedBson bulk_options;
     // Unordered: one refused document does not stop the others, and the server may apply them in parallel.
     BSON_APPEND_BOOL(bulk_options.get(), "ordered", false);
@@ -449,6 +508,12 @@ class MongoSink : public Sink {
                                          server_error.index, positions.size()));
       size_t position = positions[server_error.index];
       bool upsert = mode.kind != WriteModeKind::kInsert;
+      if (upsert && mode.upgrade && server_error.code == kDuplicateKey) {
+        // The guard did not match a document that is there: it is at the new version already.
+        ++outcome->already_current;
+        ++outcome->written;
+        continue;
+      }
       if (upsert && server_error.code == kDuplicateKey) collided->push_back(position);
       else if (resending && server_error.code == kDuplicateKey) maybe_ours.push_back(position);
       else outcome->refused.push_back(DocumentRefusal{position, std::move(server_error.reason)});
