@@ -74,6 +74,10 @@ struct CollectionPlan {
   TablePlan table;
   WriteMode write_mode;  // the mapping's "mode" (and merge keys), or run --mode
   bool drop = false;     // the mapping's "drop": true; run --drop sets it for every collection
+  // Created after the load: the mapping's "indexes" (key paths checked against the documents' fields,
+  // names resolved) then one ascending index per reference field not already indexed first by it.
+  std::vector<IndexSpec> indexes;
+  Validation validate = Validation::kOff;  // the collection's "validate", else the mapping's
   // The mapping's "schema_version", written by the builder right after _id as an int32 in this field;
   // an empty field: none.
   std::string version_field;
