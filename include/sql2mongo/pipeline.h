@@ -40,6 +40,12 @@ struct RunOptions {
   // How 1:N embeds are fetched: kAuto (a key range when a batch's keys allow it, else an IN list;
   // src/pipeline/embed_strategy.h), or kKeyList (always IN lists: run --embed-fetch list, to compare).
   EmbedFetchMode embed_fetch = EmbedFetchMode::kAuto;
+  // Install each collection's validator before its load and create its indexes after it
+  // (src/pipeline/collection_setup.h): run does; check's sample and verify's comparison write nowhere
+  // that keeps them.
+  bool finish_collections = false;
+  // Where a collection's $jsonSchema goes when the target refuses its validator ("": here).
+  std::string schema_dir;
 };
 
 // Runs every collection of the plan. summary.failure says why the run stopped early (source or target

@@ -29,6 +29,13 @@ std::string DefaultRejectsPath(const RunArguments& arguments) {
   return std::filesystem::path(arguments.job.mapping_file).stem().string() + ".rejects";
 }
 
+// Where a collection's $jsonSchema is written when the target refuses its validator: beside the
+// report, else beside the mapping (which it describes).
+std::string SchemaDir(const RunArguments& arguments) {
+  const std::string& beside = arguments.report_file.empty() ? arguments.job.mapping_file : arguments.report_file;
+  return std::filesystem::path(beside).parent_path().string();
+}
+
 int ExitCodeOf(const RunSummary& summary) {
   switch (VerdictOf(summary)) {
     case RunVerdict::kWritten: return kExitOk;
@@ -141,6 +148,8 @@ int RunCommand(const RunArguments& arguments) {
   options.drop = arguments.drop;
   options.writers = arguments.job.writers;
   options.read_partitions = job.readers;
+  options.finish_collections = true;
+  options.schema_dir = SchemaDir(arguments);
   // Caps every TBB stage of the run; the pipeline's own threads come from this arena.
   std::optional<tbb::global_control> thread_limit;
   if (arguments.job.threads > 0)

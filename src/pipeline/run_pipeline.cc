@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/handles.h"
+#include "pipeline/collection_setup.h"
 #include "pipeline/embed_resolver.h"
 #include "pipeline/reject_writer.h"
 #include "pipeline/source_reopen.h"
@@ -822,8 +823,12 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
     LiveCollectionCounters& counters = progress.at(i);
     counters.started_ns = progress.ElapsedNanos();
     counters.state = CollectionState::kRunning;
-    failure = RunCollection(plan.collections[i], source, readers, sink, options, units, options.units != nullptr,
-                            rejects, counters);
+    CollectionSetupContext setup{sink, source, options.schema_dir, options.drop || plan.collections[i].drop, &summary};
+    if (options.finish_collections) failure = InstallCollectionValidator(plan.collections[i], setup);
+    if (failure.ok())
+      failure = RunCollection(plan.collections[i], source, readers, sink, options, units, options.units != nullptr,
+                              rejects, counters);
+    if (failure.ok() && options.finish_collections) failure = CreateCollectionIndexes(plan.collections[i], setup);
     // What the readers decoded not as declared while this collection ran (its root and embedded tables).
     std::vector<ValueWarning> noted = source.TakeWarnings();
     for (const auto& reader : readers.Opened()) MergeWarnings(reader->TakeWarnings(), &noted);

@@ -14,6 +14,7 @@
 #include "common/handles.h"
 #include "sink/mongo/merge_update.h"
 #include "sink/mongo/mongo_connection.h"
+#include "sink/mongo/mongo_indexes.h"
 #include "sink/mongo/target_identity.h"
 
 namespace sql2mongo {
@@ -175,6 +176,10 @@ class MongoSink : public Sink {
     for (const auto& [name, staging] : staged_) {
       if (target_.rename_keeps_old_name) {
         S2M_RETURN_IF_ERROR(PublishByCopy(client.get(), name, staging));
+        // $out copies documents, not the staging collection's indexes.
+        std::string display = DisplayName();
+        S2M_RETURN_IF_ERROR(
+            CreateMongoIndexes({client.get(), connection_.database, name, name, display}, staged_indexes_[name]).status());
         continue;
       }
       Status renamed = Rename(client.get(), staging, name, /*drop_target=*/true);
@@ -189,6 +194,22 @@ class MongoSink : public Sink {
     }
     staged_.clear();
     return Status::Ok();
+  }
+
+  Result<std::vector<IndexOutcome>> CreateIndexes(const std::string& collection,
+                                                  const std::vector<IndexSpec>& indexes) override {
+    PooledClient client(connection_.pool.get());
+    std::string display = DisplayName();
+    if (staged_.count(collection)) staged_indexes_[collection] = indexes;  // for a Publish by copy
+    return CreateMongoIndexes({client.get(), connection_.database, WrittenName(collection), collection, display},
+                              indexes);
+  }
+
+  Status InstallValidator(const std::string& collection, const std::string& json_schema, Validation level) override {
+    PooledClient client(connection_.pool.get());
+    std::string display = DisplayName();
+    return InstallMongoValidator({client.get(), connection_.database, WrittenName(collection), collection, display},
+                                 json_schema, level);
   }
 
   // Thread-safe: each call borrows its own client from the pool, so --writers N calls run at once.
@@ -250,6 +271,11 @@ class MongoSink : public Sink {
 
  private:
   static std::string BackupName(const std::string& collection) { return collection + "__s2m_old"; }
+  // Where the documents of `collection` were written: its staging collection until Publish.
+  const std::string& WrittenName(const std::string& collection) const {
+    auto staged = staged_.find(collection);
+    return staged == staged_.end() ? collection : staged->second;
+  }
 
   Result<std::set<std::string>> CollectionNames(mongoc_client_t* client) {
     MongoDatabase database(mongoc_client_get_database(client, connection_.database.c_str()));
@@ -580,6 +606,7 @@ class MongoSink : public Sink {
   std::mutex acknowledged_mutex_;
   std::map<std::string, size_t> acknowledged_;  // documents the server confirmed, per collection
   std::map<std::string, std::string> staged_;   // live collection -> its staging collection, from Prepare
+  std::map<std::string, std::vector<IndexSpec>> staged_indexes_;  // created on a staging collection
 };
 
 }  // namespace
