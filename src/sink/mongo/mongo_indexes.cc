@@ -110,7 +110,8 @@ std::string Difference(const IndexSpec& wanted, const StoredIndex& stored) {
   if (wanted.keys != stored.keys)
     differences.push_back(fmt::format("keys {} there, {} in the mapping", keys_text(stored.keys), keys_text(wanted.keys)));
   if (wanted.unique != stored.unique) differences.push_back(fmt::format("unique {} there", stored.unique));
-  if (wanted.sparse != stored.sparse) differences.push_back(fmt::format("sparse {} there", stored.sparse));
+  // FerretDB v1 takes "sparse" and keeps no trace of it: only a sparse index there is a difference.
+  if (stored.sparse && !wanted.sparse) differences.push_back("sparse there");
   std::optional<int64_t> wanted_ttl;
   if (wanted.ttl_seconds) wanted_ttl = *wanted.ttl_seconds;
   if (wanted_ttl != stored.ttl)
@@ -344,7 +345,8 @@ bool LookUp(const MongoCollectionRef& where, bool* exists, int64_t* documents, b
   BCON_APPEND(options.get(), "filter", "{", "name", BCON_UTF8(where.collection.c_str()), "}");
   char** names = mongoc_database_get_collection_names_with_opts(database.get(), options.get(), error);
   if (!names) return false;
-  *exists = names[0] != nullptr;
+  *exists = false;  // a server may ignore the filter (mongo-java-server does): look for the name
+  for (char** name = names; *name; ++name) *exists = *exists || where.collection == *name;
   bson_strfreev(names);
   *documents = 0;
   if (!*exists) return true;
@@ -363,6 +365,23 @@ bool SendValidator(const MongoCollectionRef& where, const char* verb, const bson
   BSON_APPEND_UTF8(command.get(), "validationAction", "error");
   return mongoc_client_command_simple(where.client, where.database.c_str(), command.get(), nullptr,
                                       reply.ResetForOutput(), error);
+}
+
+// Whether listCollections shows a validator on the collection: mongo-java-server answers ok to one and
+// keeps none, and a validator the server does not keep is not installed.
+bool KeepsValidator(const MongoCollectionRef& where) {
+  MongoDatabase database(mongoc_client_get_database(where.client, where.database.c_str()));
+  MongoCursor cursor(mongoc_database_find_collections_with_opts(database.get(), nullptr));
+  const bson_t* doc = nullptr;
+  bool kept = false;
+  while (mongoc_cursor_next(cursor.get(), &doc)) {
+    bson_iter_t name, validator;
+    if (bson_iter_init_find(&name, doc, "name") && BSON_ITER_HOLDS_UTF8(&name) &&
+        where.collection == bson_iter_utf8(&name, nullptr))
+      kept = bson_iter_init_find(&validator, doc, "options") && BSON_ITER_HOLDS_DOCUMENT(&validator) &&
+             bson_iter_find_descendant(&validator, "validator", &name);
+  }
+  return kept;
 }
 
 }  // namespace
@@ -389,7 +408,12 @@ Status InstallMongoValidator(const MongoCollectionRef& where, const std::string&
     }
   }
   if (!exists) sent = SendValidator(where, "create", validator.get(), level, &error);
-  if (sent) return Status::Ok();
+  if (sent && KeepsValidator(where)) return Status::Ok();
+  if (sent)
+    return Status::Error(StatusCode::kUnsupported,
+                         fmt::format("target {} accepted the validator of collection '{}' but keeps none "
+                                     "(listCollections shows no validator, so it would not be enforced)",
+                                     where.target, where.shown_name));
   std::string message = fmt::format("target {} refuses the validator of collection '{}': {} (code {})", where.target,
                                     where.shown_name, error.message, error.code);
   return Status::Error(IsServerAnswer(error) ? StatusCode::kUnsupported : StatusCode::kTargetError, message);

@@ -29,7 +29,8 @@ Result<std::vector<IndexOutcome>> CreateMongoIndexes(const MongoCollectionRef& w
 
 // The validator {$jsonSchema: ...} with validationLevel and validationAction "error": collMod on a
 // collection that exists, else create with it (and on a server without collMod, an empty collection is
-// made again with it). A server that refuses (FerretDB v1: NotImplemented) gives kUnsupported.
+// made again with it). A server that refuses (FerretDB v1: NotImplemented), or answers ok and keeps
+// none (mongo-java-server: listCollections shows no validator after), gives kUnsupported.
 Status InstallMongoValidator(const MongoCollectionRef& where, const std::string& json_schema, Validation level);
 
 }  // namespace sql2mongo
