@@ -32,7 +32,7 @@ TEST(MappingStructure, ATypoOfARequiredKeyIsOneProblemNotTwo) {
   // "form" is unknown and "from" is missing: one mistake, one message.
   EXPECT_EQ(ErrorOf(Orders("{\"form\": \"Orders\"}")),
             "orders.json:3:16: collections.orders: unknown key 'form' (did you mean 'from'?); allowed keys: from, _id, "
-            "fields, exclude, where, order_by, nulls, embed, mode, drop, comment");
+            "fields, exclude, where, order_by, nulls, embed, mode, drop, indexes, validate, comment");
 }
 
 TEST(MappingStructure, AModeIsOneOfTheThreeWithWhatEachDoes) {
@@ -146,7 +146,7 @@ TEST(MappingStructure, EveryProblemIsReportedOneLineEachInTheFilesOrder) {
             "(default); \"omit\": the field is left out\n"
             "orders.json:4:43: collections.orders: 'where' is empty; it must be an SQL condition\n"
             "orders.json:5:32: collections.items: unknown key 'feilds' (did you mean 'fields'?); allowed keys: from, _id, "
-            "fields, exclude, where, order_by, nulls, embed, mode, drop, comment");
+            "fields, exclude, where, order_by, nulls, embed, mode, drop, indexes, validate, comment");
 }
 
 TEST(MappingStructure, PastTwentyProblemsTheRestAreCounted) {
