@@ -203,13 +203,8 @@ class IndexCreator {
     BSON_APPEND_ARRAY_BEGIN(command.get(), "indexes", &array);
     for (size_t i = 0; i < indexes.size(); ++i) AppendIndex(&array, static_cast<uint32_t>(i), *indexes[i]);
     bson_append_array_end(command.get(), &array);
-    // A connection the server closed after an earlier refusal (FerretDB v1) is not the answer: once more.
-    for (int attempt = 1;; ++attempt) {
-      if (mongoc_client_command_simple(where_.client, where_.database.c_str(), command.get(), nullptr,
-                                       reply.ResetForOutput(), error))
-        return true;
-      if (error->domain != MONGOC_ERROR_STREAM || attempt == 2) return false;
-    }
+    return mongoc_client_command_simple(where_.client, where_.database.c_str(), command.get(), nullptr,
+                                        reply.ResetForOutput(), error);
   }
 
   Status Failure(const IndexSpec* index, const bson_error_t& error) const {
@@ -275,22 +270,15 @@ class IndexCreator {
     BSON_APPEND_INT32(&stage, "$limit", static_cast<int32_t>(kDuplicatesShown));
     bson_append_document_end(&stages, &stage);
 
+    MongoCursor cursor(mongoc_collection_aggregate(collection_.get(), MONGOC_QUERY_NONE, pipeline.get(), nullptr, nullptr));
     std::vector<std::string> duplicates;
+    const bson_t* doc = nullptr;
+    while (mongoc_cursor_next(cursor.get(), &doc)) duplicates.push_back(DuplicateText(index, doc));
     bson_error_t error;
-    // FerretDB v1 closes the connection after refusing a unique index (an SQLite constraint, code 1):
-    // the first attempt may meet that closed connection, a second one gets a new one.
-    for (int attempt = 1; attempt <= 2; ++attempt) {
-      duplicates.clear();
-      MongoCursor cursor(
-          mongoc_collection_aggregate(collection_.get(), MONGOC_QUERY_NONE, pipeline.get(), nullptr, nullptr));
-      const bson_t* doc = nullptr;
-      while (mongoc_cursor_next(cursor.get(), &doc)) duplicates.push_back(DuplicateText(index, doc));
-      if (!mongoc_cursor_error(cursor.get(), &error)) break;
-      if (error.domain != MONGOC_ERROR_STREAM || attempt == 2) {
-        spdlog::warn("collection {}: could not look for the duplicate keys of index '{}': {}", where_.shown_name,
-                     index.name, error.message);
-        return Status::Ok();
-      }
+    if (mongoc_cursor_error(cursor.get(), &error)) {
+      spdlog::warn("collection {}: could not look for the duplicate keys of index '{}': {}", where_.shown_name,
+                   index.name, error.message);
+      return Status::Ok();
     }
     if (duplicates.empty()) return Status::Ok();
     return Status::Error(
