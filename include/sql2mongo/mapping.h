@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sql2mongo/index_spec.h"
 #include "sql2mongo/source.h"
 #include "sql2mongo/status.h"
 #include "sql2mongo/value.h"
@@ -34,6 +35,7 @@ struct FieldSpec {
   TargetType type = TargetType::kAuto;
   std::optional<NullPolicy> nulls;  // unset: inherit
   std::string ref;             // collection this value points at by _id (a reference), or empty
+  bool ref_index = true;       // a reference gets an ascending index after the load ("index": false: none)
   MappingPlace place;          // of the column name, or of the expression
 };
 
@@ -100,6 +102,8 @@ struct CollectionSpec {
   bool swap = false;                  // "cutover": "swap": staging, verify, rename in, keep a backup
   int backups = 1;                    // "backups": how many backups a swap keeps
   std::optional<IncrementalSpec> incremental;
+  std::vector<IndexSpec> indexes;     // "indexes", as written (names unresolved, no reference indexes)
+  std::optional<Validation> validate; // "validate"; unset: the mapping's
   MappingPlace place;
   MappingPlace from_place;
   std::string pointer;
@@ -112,6 +116,7 @@ struct Mapping {
   std::string source_uri;   // relative sqlite paths already resolved against the mapping's folder
   std::string target_uri;
   NullPolicy nulls = NullPolicy::kKeep;
+  Validation validate = Validation::kOff;  // top-level "validate": each collection's default
   // "schema_version": N, the version of the documents this mapping builds; every document carries it in
   // `schema_version_field` (after _id) so documents of two mapping versions can be told apart. Unset: none.
   std::optional<int32_t> schema_version;

@@ -52,6 +52,12 @@ struct RunOptions {
   // read whole); nullptr: a full run.
   bool take_watermarks = false;
   const std::map<std::string, std::vector<Value>>* changed_since = nullptr;
+  // Install each collection's validator before its load and create its indexes after it
+  // (src/pipeline/collection_setup.h): run does; check's sample and verify's comparison write nowhere
+  // that keeps them.
+  bool finish_collections = false;
+  // Where a collection's $jsonSchema goes when the target refuses its validator ("": here).
+  std::string schema_dir;
 };
 
 // Runs every collection of the plan. summary.failure says why the run stopped early (source or target

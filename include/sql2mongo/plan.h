@@ -105,6 +105,10 @@ struct CollectionPlan {
   // collection, whose documents are kept as a backup (the newest `backups` are kept).
   bool swap = false;
   int backups = 1;
+  // Created after the load: the mapping's "indexes" (key paths checked against the documents' fields,
+  // names resolved) then one ascending index per reference field not already indexed first by it.
+  std::vector<IndexSpec> indexes;
+  Validation validate = Validation::kOff;  // the collection's "validate", else the mapping's
   // The mapping's "schema_version", written by the builder right after _id as an int32 in this field;
   // an empty field: none.
   std::string version_field;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sql2mongo/index_spec.h"
 #include "sql2mongo/status.h"
 #include "sql2mongo/value.h"
 #include "sql2mongo/value_warnings.h"
@@ -123,6 +124,8 @@ struct RunSummary {
   std::string rejects_path;  // where the rejects went (a file, or a folder of <collection>.jsonl); empty when none
   std::vector<std::string> rejects_files;  // the files actually written
   std::vector<ValueWarning> warnings;       // per collection, table and column
+  std::vector<IndexOutcome> indexes;        // created after each collection's load, or refused
+  std::vector<ValidatorOutcome> validators; // of the collections with "validate"
   double seconds = 0;
   // Incremental runs ("incremental" in the mapping). `incremental`: this run read only what changed
   // since `since` (the last successful run's watermarks); `watermarks`: taken in this run's snapshot,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sql2mongo/index_spec.h"
 #include "sql2mongo/status.h"
 #include "sql2mongo/target_info.h"
 #include "sql2mongo/write_mode.h"
@@ -82,6 +83,19 @@ class Sink {
   virtual Status ForEachStoredId(const std::string& collection, size_t batch, const IdBatchVisitor& visit) {
     return Status::Error(StatusCode::kUnsupported, DisplayName() + " cannot list the documents it holds");
   }
+  // After a collection's last Write, before Finish and Publish (so a --drop staging collection is indexed
+  // before it replaces the live one): one createIndexes with all of `indexes`. An index of the same
+  // name and spec already there is kAlreadyThere; one the server refuses for an option it lacks is
+  // kRefused with the option named, and the others are still created. A failed Status (a unique index
+  // the documents break, naming the first duplicate keys; a name already used with another spec) fails
+  // the run. The dump sink keeps them in .metadata.json; null: and jsonl: ignore them (a debug line).
+  virtual Result<std::vector<IndexOutcome>> CreateIndexes(const std::string& collection,
+                                                          const std::vector<IndexSpec>& indexes);
+  // Before the collection's first Write: installs `json_schema` (JSON text of a $jsonSchema) as its
+  // validator at `level`, with validationAction error. kUnsupported: the target refuses validators (its message kept); the file
+  // sinks but dump have none.
+  virtual Status InstallValidator(const std::string& collection, const std::string& json_schema, Validation level);
+
   // Called once after the last Write: flushes and closes what the sink buffers. A failure here (a full
   // disk) means documents counted as written may not be there, and the run fails.
   virtual Status Finish() { return Status::Ok(); }

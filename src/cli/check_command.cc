@@ -3,6 +3,7 @@
 // a few documents per collection with the real pipeline, and prints the plan. Exit 0 clean, 1 problems
 // that would reject or lose data, 2 a mapping that cannot run.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -352,7 +353,25 @@ class Checker {
                         f.what, target.Name(), f.fix));
     }
     DescribeWritesIntoExisting();
+    DescribeIndexesAndValidators();
     return true;
+  }
+
+  // What a run creates beside the documents: indexes after each load, a validator before it.
+  void DescribeIndexesAndValidators() {
+    for (const auto& c : job_.plan.collections) {
+      for (const IndexSpec& index : c.indexes) {
+        std::vector<std::string> keys;
+        for (const auto& [path, kind] : index.keys) keys.push_back(fmt::format("{}: {}", path, kind));
+        std::string options = index.DescribeOptions();
+        Info(c.name, fmt::format("index '{}' {{{}}}{} is created after the load", index.name, fmt::join(keys, ", "),
+                                 options.empty() ? "" : " (" + options + ")"));
+      }
+      if (c.validate != Validation::kOff)
+        Info(c.name, fmt::format("its $jsonSchema validator (`sql2mongo schema`) is installed before the load, "
+                                 "validationLevel {}; a target that refuses it gets the schema in a file instead",
+                                 ValidationName(c.validate)));
+    }
   }
 
   // What the run's mode (and --drop) will do with the collections the target already holds, and the

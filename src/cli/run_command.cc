@@ -31,6 +31,13 @@ std::string DefaultRejectsPath(const RunArguments& arguments) {
   return std::filesystem::path(arguments.job.mapping_file).stem().string() + ".rejects";
 }
 
+// Where a collection's $jsonSchema is written when the target refuses its validator: beside the
+// report, else beside the mapping (which it describes).
+std::string SchemaDir(const RunArguments& arguments) {
+  const std::string& beside = arguments.report_file.empty() ? arguments.job.mapping_file : arguments.report_file;
+  return std::filesystem::path(beside).parent_path().string();
+}
+
 int ExitCodeOf(const RunSummary& summary) {
   switch (VerdictOf(summary)) {
     case RunVerdict::kWritten: return kExitOk;
@@ -199,6 +206,8 @@ int RunCommand(const RunArguments& arguments) {
         spdlog::warn("collection {}: \"cutover\": \"swap\" needs a MongoDB target; {} is written as it is, "
                      "with nothing to swap", collection.name, job.sink->DisplayName());
   }
+  options.finish_collections = true;
+  options.schema_dir = SchemaDir(arguments);
   // Caps every TBB stage of the run; the pipeline's own threads come from this arena.
   std::optional<tbb::global_control> thread_limit;
   if (arguments.job.threads > 0)

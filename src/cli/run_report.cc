@@ -150,6 +150,22 @@ std::string RunReportJson(const RunReport& report, int indent) {
   rejects["path"] = report.summary ? Json(report.summary->rejects_path) : Json(nullptr);
   rejects["files"] = report.summary ? Json(report.summary->rejects_files) : Json::array();
   json["rejects"] = rejects;
+  Json indexes = Json::array(), validators = Json::array();
+  if (report.summary) {
+    for (const IndexOutcome& i : report.summary->indexes) {
+      const char* state = i.state == IndexOutcome::State::kCreated        ? "created"
+                          : i.state == IndexOutcome::State::kAlreadyThere ? "already_there"
+                                                                           : "refused";
+      indexes.push_back({{"collection", i.collection}, {"name", i.name}, {"state", state},
+                         {"reason", i.reason.empty() ? Json(nullptr) : Json(i.reason)}});
+    }
+    for (const ValidatorOutcome& v : report.summary->validators)
+      validators.push_back({{"collection", v.collection}, {"level", ValidationName(v.level)}, {"installed", v.installed},
+                            {"reason", v.reason.empty() ? Json(nullptr) : Json(v.reason)},
+                            {"schema_file", v.schema_file.empty() ? Json(nullptr) : Json(v.schema_file)}});
+  }
+  json["indexes"] = indexes;
+  json["validators"] = validators;
   return json.dump(indent, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/uri.h"
+#include "mapping/index_reader.h"
 #include "mapping/json_locator.h"
 #include "mapping/mapping_structure.h"
 #include "sql2mongo/mapping.h"
@@ -31,6 +32,7 @@ class MappingReader {
     mapping.source_uri = root.value("source", "");
     mapping.target_uri = root.value("target", "");
     mapping.nulls = ReadNulls(root).value_or(NullPolicy::kKeep);
+    mapping.validate = ReadValidation(root).value_or(Validation::kOff);
     ReadSchemaVersion(root, &mapping);
     const Json& collections = root["collections"];
     for (auto it = collections.begin(); it != collections.end(); ++it) {
@@ -58,6 +60,8 @@ class MappingReader {
       c.swap = spec.value("cutover", "none") == "swap";  // one of the schema's
       c.backups = spec.value("backups", 1);
       c.incremental = ReadIncremental(spec, pointer);
+      c.indexes = ReadIndexes(spec, pointer);
+      c.validate = ReadValidation(spec);
       mapping.collections.push_back(std::move(c));
     }
     return mapping;
@@ -146,6 +150,7 @@ class MappingReader {
           if (spec.contains("type")) ParseTargetType(spec["type"].get<std::string>(), &field.type);  // one of the schema's
           field.nulls = ReadNulls(spec);
           field.ref = spec.value("ref", "");
+          field.ref_index = spec.value("index", true);
         }
         fields->push_back(std::move(field));
       }

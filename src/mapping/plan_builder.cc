@@ -6,6 +6,7 @@
 #include <map>
 
 #include "common/edit_distance.h"
+#include "mapping/index_plan.h"
 #include "mapping/json_locator.h"
 #include "sql2mongo/plan.h"
 
@@ -99,6 +100,7 @@ class PlanBuilder {
     for (const auto& c : mapping_.collections) collection_specs_[c.name] = &c;
     for (const auto& spec : mapping_.collections) {
       S2M_ASSIGN_OR_RETURN(CollectionPlan collection, BuildCollection(spec));
+      S2M_RETURN_IF_ERROR(ResolveIndexes(mapping_, spec, &collection));
       plan.collections.push_back(std::move(collection));
     }
     return plan;

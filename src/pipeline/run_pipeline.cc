@@ -15,6 +15,7 @@
 
 #include "common/handles.h"
 #include "pipeline/change_finder.h"
+#include "pipeline/collection_setup.h"
 #include "pipeline/embed_resolver.h"
 #include "pipeline/reject_writer.h"
 #include "pipeline/source_reopen.h"
@@ -1027,9 +1028,14 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
       if (found != changes->collections.end()) changed = &found->second;
     }
     IncrementalAccount account{plan.collections[i].name};
-    failure = RunCollection(plan.collections[i], source, readers, sink, options, units, options.units != nullptr,
-                            rejects, counters, changed, &account);
+    CollectionSetupContext setup{sink, source, options.schema_dir,
+                                 options.drop || plan.collections[i].drop || plan.collections[i].swap, &summary};
+    if (options.finish_collections) failure = InstallCollectionValidator(plan.collections[i], setup);
+    if (failure.ok())
+      failure = RunCollection(plan.collections[i], source, readers, sink, options, units, options.units != nullptr,
+                              rejects, counters, changed, &account);
     if (changed) summary.changes.push_back(account);
+    if (failure.ok() && options.finish_collections) failure = CreateCollectionIndexes(plan.collections[i], setup);
     // What the readers decoded not as declared while this collection ran (its root and embedded tables).
     std::vector<ValueWarning> noted = source.TakeWarnings();
     for (const auto& reader : readers.Opened()) MergeWarnings(reader->TakeWarnings(), &noted);

@@ -1,6 +1,7 @@
 #include "pipeline/summary.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "pipeline/change_finder.h"
 
@@ -87,6 +88,27 @@ RunVerdict VerdictOf(const RunSummary& summary) {
   return summary.TotalRejected() > 0 ? RunVerdict::kRejects : RunVerdict::kWritten;
 }
 
+std::string FormatIndexesAndValidators(const RunSummary& summary) {
+  std::string out;
+  std::vector<std::string> created, refused;
+  for (const IndexOutcome& index : summary.indexes) {
+    std::string name = index.collection + "." + index.name;
+    if (index.state == IndexOutcome::State::kRefused) refused.push_back(fmt::format("{} ({})", name, index.reason));
+    else created.push_back(index.state == IndexOutcome::State::kAlreadyThere ? name + " (already there)" : name);
+  }
+  if (!created.empty()) out += fmt::format("Indexes created: {}.\n", fmt::join(created, ", "));
+  for (const auto& index : refused) out += fmt::format("Index REFUSED by the target: {}\n", index);
+  for (const ValidatorOutcome& validator : summary.validators) {
+    if (validator.installed)
+      out += fmt::format("Validator of {} installed (validationLevel {}).\n", validator.collection,
+                         ValidationName(validator.level));
+    else
+      out += fmt::format("Validator of {} NOT installed ({}); its schema is in {}\n", validator.collection,
+                         validator.reason, validator.schema_file);
+  }
+  return out;
+}
+
 std::string FormatSummary(const RunSummary& summary) {
   std::string out = fmt::format("{:<24} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>10}\n", "collection",
                                 "rows read", "joined", "written", "rejected", "warnings", "dangling", "MB", "seconds",
@@ -113,6 +135,7 @@ std::string FormatSummary(const RunSummary& summary) {
   if (!summary.rejects_path.empty())
     out += fmt::format("{} rows or documents were rejected; each is listed with its reason in {}\n", total.rejected,
                        summary.rejects_path);
+  out += FormatIndexesAndValidators(summary);
   std::vector<std::string> unaccounted = UnaccountedRows(summary);
   for (const auto& problem : unaccounted) out += "ROWS UNACCOUNTED FOR: " + problem + "\n";
   switch (VerdictOf(summary)) {

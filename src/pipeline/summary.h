@@ -24,6 +24,8 @@ CollectionCounters TotalOf(const std::vector<CollectionCounters>& collections, d
 CollectionCounters TotalOf(const RunSummary& summary);
 
 std::string FormatSummary(const RunSummary& summary);
+// The indexes created and refused and the validators installed or not, one line each kind; "" when none.
+std::string FormatIndexesAndValidators(const RunSummary& summary);
 
 // "customers: Employee.BirthDate: 2 values are not dates, kept as strings (e.g. 'n/a', 'unknown')".
 std::string FormatWarning(const ValueWarning& warning);

@@ -32,7 +32,7 @@ TEST(MappingStructure, ATypoOfARequiredKeyIsOneProblemNotTwo) {
   // "form" is unknown and "from" is missing: one mistake, one message.
   EXPECT_EQ(ErrorOf(Orders("{\"form\": \"Orders\"}")),
             "orders.json:3:16: collections.orders: unknown key 'form' (did you mean 'from'?); allowed keys: from, _id, "
-            "fields, exclude, where, order_by, nulls, embed, mode, incremental, drop, cutover, backups, comment");
+            "fields, exclude, where, order_by, nulls, embed, mode, incremental, drop, cutover, backups, indexes, validate, comment");
 }
 
 // "incremental": a typo of its keys gets the key it meant; "soft" needs its flag column, a flag needs "soft".
@@ -175,7 +175,7 @@ TEST(MappingStructure, EveryProblemIsReportedOneLineEachInTheFilesOrder) {
             "(default); \"omit\": the field is left out\n"
             "orders.json:4:43: collections.orders: 'where' is empty; it must be an SQL condition\n"
             "orders.json:5:32: collections.items: unknown key 'feilds' (did you mean 'fields'?); allowed keys: from, _id, "
-            "fields, exclude, where, order_by, nulls, embed, mode, incremental, drop, cutover, backups, comment");
+            "fields, exclude, where, order_by, nulls, embed, mode, incremental, drop, cutover, backups, indexes, validate, comment");
 }
 
 TEST(MappingStructure, PastTwentyProblemsTheRestAreCounted) {

@@ -15,6 +15,7 @@
 #include "sink/mongo/collection_cutover.h"
 #include "sink/mongo/collection_ops.h"
 #include "sink/mongo/merge_update.h"
+#include "sink/mongo/mongo_indexes.h"
 #include "sink/mongo/mongo_connection.h"
 #include "sink/mongo/target_identity.h"
 
@@ -175,12 +176,15 @@ class MongoSink : public Sink {
     CollectionOps ops = Ops(client.get());
     for (const auto& [name, staging] : staged_) {
       auto kept = backups_kept_.find(name);
-      if (kept == backups_kept_.end()) {
-        S2M_RETURN_IF_ERROR(ReplaceLiveCollection(ops, target_, name, staging));
-        continue;
-      }
-      std::string backup = BackupCollectionName(name, NowUnixMillis());
+      std::string backup = kept == backups_kept_.end() ? "" : BackupCollectionName(name, NowUnixMillis());
       S2M_RETURN_IF_ERROR(ReplaceLiveCollection(ops, target_, name, staging, backup));
+      if (target_.rename_keeps_old_name) {
+        // Replaced by a copy ($out), which copies documents, not the staging collection's indexes.
+        std::string display = DisplayName();
+        S2M_RETURN_IF_ERROR(
+            CreateMongoIndexes({client.get(), connection_.database, name, name, display}, staged_indexes_[name]).status());
+      }
+      if (kept == backups_kept_.end()) continue;
       S2M_ASSIGN_OR_RETURN(std::set<std::string> names, ops.Names());
       S2M_ASSIGN_OR_RETURN(std::vector<std::string> dropped, DropOldBackups(ops, names, name, kept->second));
       for (const auto& old : dropped) spdlog::info("collection {}: dropped backup {} (\"backups\": {})", name, old, kept->second);
@@ -189,9 +193,22 @@ class MongoSink : public Sink {
     return Status::Ok();
   }
 
-  std::string WrittenCollection(const std::string& collection) const override {
-    auto staged = staged_.find(collection);
-    return staged == staged_.end() ? collection : staged->second;
+  std::string WrittenCollection(const std::string& collection) const override { return WrittenName(collection); }
+
+  Result<std::vector<IndexOutcome>> CreateIndexes(const std::string& collection,
+                                                  const std::vector<IndexSpec>& indexes) override {
+    PooledClient client(connection_.pool.get());
+    std::string display = DisplayName();
+    if (staged_.count(collection)) staged_indexes_[collection] = indexes;  // for a Publish by copy
+    return CreateMongoIndexes({client.get(), connection_.database, WrittenName(collection), collection, display},
+                              indexes);
+  }
+
+  Status InstallValidator(const std::string& collection, const std::string& json_schema, Validation level) override {
+    PooledClient client(connection_.pool.get());
+    std::string display = DisplayName();
+    return InstallMongoValidator({client.get(), connection_.database, WrittenName(collection), collection, display},
+                                 json_schema, level);
   }
 
   // Thread-safe: each call borrows its own client from the pool, so --writers N calls run at once.
@@ -307,6 +324,11 @@ class MongoSink : public Sink {
  private:
   static int64_t NowUnixMillis() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
+  // Where the documents of `collection` were written: its staging collection until Publish.
+  const std::string& WrittenName(const std::string& collection) const {
+    auto staged = staged_.find(collection);
+    return staged == staged_.end() ? collection : staged->second;
   }
   CollectionOps Ops(mongoc_client_t* client) const { return CollectionOps(client, connection_.database, DisplayName()); }
 
@@ -603,6 +625,7 @@ class MongoSink : public Sink {
   std::map<std::string, size_t> acknowledged_;  // documents the server confirmed, per collection
   std::map<std::string, std::string> staged_;   // live collection -> its staging collection, from Prepare
   std::map<std::string, int> backups_kept_;     // live collection -> backups kept, for "cutover": "swap"
+  std::map<std::string, std::vector<IndexSpec>> staged_indexes_;  // created on a staging collection
 };
 
 }  // namespace
