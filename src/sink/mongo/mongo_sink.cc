@@ -90,7 +90,9 @@ bool AppendId(const bson_t* doc, bson_t* array, uint32_t position) {
 void IdsFilter(const std::vector<BsonPtr>& documents, const std::vector<size_t>& positions, bson_t* filter) {
   ScopedBson ids;
   uint32_t n = 0;
-  for (size_t position : positions) AppendId(documents[position].get(), ids.get(), n++);
+  // Keys stay "0", "1", ... without a gap, whatever document lacks an _id.
+  for (size_t position : positions)
+    if (AppendId(documents[position].get(), ids.get(), n)) ++n;
   bson_t in;
   BSON_APPEND_DOCUMENT_BEGIN(filter, "_id", &in);
   BSON_APPEND_ARRAY(&in, "$in", ids.get());
@@ -274,17 +276,9 @@ class MongoSink : public Sink {
     PooledClient client(connection_.pool.get());
     MongoCollection target(mongoc_client_get_collection(client.get(), connection_.database.c_str(), collection.c_str()));
     ScopedBson filter;
-    bson_t id, in;
-    BSON_APPEND_DOCUMENT_BEGIN(filter.get(), "_id", &id);
-    BSON_APPEND_ARRAY_BEGIN(&id, "$in", &in);
-    for (size_t i = 0; i < ids.size(); ++i) {
-      bson_iter_t value;
-      if (!bson_iter_init_find(&value, ids[i].get(), "_id")) continue;
-      std::string index = std::to_string(i);
-      bson_append_iter(&in, index.c_str(), static_cast<int>(index.size()), &value);
-    }
-    bson_append_array_end(&id, &in);
-    bson_append_document_end(filter.get(), &id);
+    std::vector<size_t> all(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) all[i] = i;
+    IdsFilter(ids, all, filter.get());
     ScopedBson reply;
     bson_error_t error;
     if (!mongoc_collection_delete_many(target.get(), filter.get(), nullptr, reply.ResetForOutput(), &error))
