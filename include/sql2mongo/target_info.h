@@ -38,6 +38,11 @@ struct TargetInfo {
   // renameCollection takes dropTarget: a collection is replaced in one step (FerretDB v1: "not
   // implemented yet", code 238).
   bool rename_replaces = true;
+  // An update command that meets a write error reports every error at its real statement index and
+  // applies the statements after it (unordered). FerretDB v1 does neither (tried 2026-12-01): it stops at
+  // the first error, reports it as index 0 and says nothing of the statements it skipped, so such a
+  // target's update bulk with errors is sent again one statement per command, whose answer is exact.
+  bool update_errors_exact = true;
   // How `supports` was decided, for the log line: "known limits of FerretDB v1", "MongoDB stores every
   // BSON type".
   std::string support_source;

@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 
 #include "support/test_support.h"
 
@@ -165,6 +169,61 @@ TEST_P(WriteModes, MergeKeyKeepsForeignArrayElementsAndReplacesMatchingOnes) {
   auto bob = FindDocuments(database_, "customers", R"({"_id": 2})");
   ASSERT_EQ(bob.size(), 1u);
   EXPECT_EQ(ArrayLength(bob[0].get(), "invoices"), 1u);
+}
+
+// One document of a bulk refused by a unique index (its city is taken by a document another tool
+// stored): every other update of the same bulk is applied and counted, the refused one is rejected with
+// the server's reason and keeps its old content. FerretDB v1 stops an update command at its first error,
+// reports it as statement 0 and skips the rest silently (tried 2026-12-01), so this checks that the sink
+// does not trust that answer.
+void ExpectEveryUpdateButTheRefusedOne(const std::string& mode, const std::string& database,
+                                       const std::string& source, const std::string& rejects,
+                                       const std::function<std::string(const std::string&)>& mapping_of,
+                                       const std::function<CommandResult(const std::string&)>& run) {
+  std::string values;
+  for (int id = 4; id <= 30; ++id) values += fmt::format("{}({}, 'C{}', 'Town {}')", values.empty() ? "" : ", ", id, id, id);
+  ChangeSource(source, "INSERT INTO customer VALUES " + values);
+  std::string mapping = mapping_of(R"(, "mode": ")" + mode + R"(", "indexes": [{"keys": {"city": 1}, "unique": true}])");
+  ASSERT_EQ(run(mapping).exit_code, 0);
+  // Two refusals: a stored document's update (3) and a new row's upsert (31), each taking a city that
+  // documents of another tool hold (FerretDB fails the first's command, and answers the second with a
+  // writeError at index 0).
+  InsertDocument(database, "customers", R"({"_id": 999, "name": "Other", "city": "Taken"})");
+  InsertDocument(database, "customers", R"({"_id": 998, "name": "Other", "city": "Also taken"})");
+  ChangeSource(source, "UPDATE customer SET city = city || ' 2'; UPDATE customer SET city = 'Taken' WHERE id = 3; "
+                       "INSERT INTO customer VALUES (31, 'New', 'Also taken')");
+  CommandResult again = run(mapping);
+  EXPECT_EQ(again.exit_code, 3) << again.output;
+  EXPECT_NE(again.output.find("29 documents written, 2 rejected"), std::string::npos) << again.output;
+  auto docs = FindDocuments(database, "customers");
+  ASSERT_EQ(docs.size(), 32u);  // 1..30, 998 and 999
+  for (const auto& doc : docs) {
+    int64_t id = Integer(doc.get(), "_id");
+    if (id >= 998) continue;
+    if (id == 3) {
+      EXPECT_EQ(Utf8(doc.get(), "city"), "Lima") << Json(doc.get());
+    } else {
+      std::string city = Utf8(doc.get(), "city");
+      EXPECT_TRUE(city.size() > 2 && city.compare(city.size() - 2, 2, " 2") == 0) << Json(doc.get());
+    }
+  }
+  std::string rejected = ReadWholeFile(rejects);
+  EXPECT_NE(rejected.find("city_1"), std::string::npos) << rejected;  // the index at fault
+  EXPECT_NE(rejected.find("\"_id\":3,"), std::string::npos) << rejected;
+  EXPECT_NE(rejected.find("\"_id\":31,"), std::string::npos) << rejected;
+  EXPECT_EQ(std::count(rejected.begin(), rejected.end(), '\n'), 2) << rejected;
+}
+
+TEST_P(WriteModes, ReplaceAppliesEveryDocumentOfABulkButThoseAUniqueIndexRefuses) {
+  ExpectEveryUpdateButTheRefusedOne(
+      "replace", database_, source_, rejects_, [&](const std::string& extra) { return Mapping(extra); },
+      [&](const std::string& mapping) { return Run(mapping); });
+}
+
+TEST_P(WriteModes, MergeAppliesEveryDocumentOfABulkButThoseAUniqueIndexRefuses) {
+  ExpectEveryUpdateButTheRefusedOne(
+      "merge", database_, source_, rejects_, [&](const std::string& extra) { return Mapping(extra); },
+      [&](const std::string& mapping) { return Run(mapping); });
 }
 
 TEST_P(WriteModes, MergeIntoAFileIsRefusedNamingTheCollectionAndTheFix) {

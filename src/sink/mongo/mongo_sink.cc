@@ -28,6 +28,10 @@ struct WriteError {
   size_t index = 0;
   int32_t code = 0;
   std::string reason;  // the server's message and code
+  // A duplicate key in a unique index other than _id's, when the message names the index (MongoDB and
+  // mongo-java-server do: "index: email_1 dup key: ..."; FerretDB v1 names none). An upsert that meets
+  // one is refused at once: sending it again cannot help.
+  bool other_unique_index = false;
 };
 
 // Reads writeErrors [{index, code, errmsg}] from a bulk reply.
@@ -49,9 +53,23 @@ std::vector<WriteError> WriteErrors(const bson_t* reply) {
       else if (key == "errmsg" && BSON_ITER_HOLDS_UTF8(&field)) message = bson_iter_utf8(&field, nullptr);
     }
     error.reason = fmt::format("{} (code {})", message, error.code);
+    size_t index_name = message.find(" index: ");
+    error.other_unique_index = index_name != std::string::npos && message.compare(index_name, 13, " index: _id_ ") != 0;
     errors_found.push_back(std::move(error));
   }
   return errors_found;
+}
+
+// FerretDB v1 puts its Go call stack before the message: "[msg_update.go:133 handler.(*Handler)...]
+// [collection.go:177 ...] constraint failed: UNIQUE constraint failed: index 'c_city_1' (2067)". A reject's
+// reason keeps the message.
+std::string WithoutStackFrames(std::string_view message) {
+  while (message.size() > 1 && message.front() == '[') {
+    size_t end = message.find("] ");
+    if (end == std::string_view::npos) break;
+    message.remove_prefix(end + 2);
+  }
+  return std::string(message);
 }
 
 // Faults that pass: the connection lost or not yet back, no server to select, a primary stepping down
@@ -348,26 +366,60 @@ class MongoSink : public Sink {
       std::vector<size_t> slice(all.begin() + static_cast<long>(next),
                                 all.begin() + static_cast<long>(std::min(all.size(), next + per_bulk)));
       next += slice.size();
-      for (int round = 1; !slice.empty(); ++round) {
-        std::vector<size_t> collided;
-        Result<bool> sent = SendOneBulk(target.get(), documents, mode, &slice, resending, outcome, &collided, error);
-        if (!sent.ok()) return sent;
-        if (!sent.value()) {  // unknown: this slice and the ones not sent yet
-          slice.insert(slice.end(), all.begin() + static_cast<long>(next), all.end());
-          *pending = std::move(slice);
-          return false;
-        }
-        if (!collided.empty() && round == kConflictRounds) {
-          for (size_t position : collided)
-            outcome->refused.push_back(DocumentRefusal{
-                position, fmt::format("another writer kept changing this document: {} {}s in a row collided with it "
-                                      "(E11000 on the upsert)", kConflictRounds, WriteModeName(mode.kind))});
-          collided.clear();
-        }
-        slice = std::move(collided);
+      Result<bool> sent = SendSlice(target.get(), documents, mode, &slice, resending, outcome, error);
+      if (!sent.ok()) return sent;
+      if (!sent.value()) {  // unknown: what is left of this slice and the ones not sent yet
+        slice.insert(slice.end(), all.begin() + static_cast<long>(next), all.end());
+        *pending = std::move(slice);
+        return false;
       }
     }
     pending->clear();
+    return true;
+  }
+
+  // The documents at *slice, in one bulk, then those that collided on _id again (up to kConflictRounds
+  // bulks), as SendBulk says; false leaves in *slice those whose fate is unknown.
+  Result<bool> SendSlice(mongoc_collection_t* target, const std::vector<BsonPtr>& documents, const WriteMode& mode,
+                         std::vector<size_t>* slice, bool resending, WriteOutcome* outcome, bson_error_t* error) {
+    for (int round = 1; !slice->empty(); ++round) {
+      std::vector<size_t> collided;
+      bool inexact = false;
+      Result<bool> sent = SendOneBulk(target, documents, mode, slice, resending, outcome, &collided, &inexact, error);
+      if (!sent.ok() || !sent.value()) return sent;
+      if (inexact) {
+        // The server's answer does not say which statements it applied: each is sent again in a command
+        // of its own (replace and merge are idempotent; merge reads its stored arrays again), whose
+        // answer names exactly its one statement. This costs one round trip per document, only for a
+        // bulk that met an error.
+        std::vector<size_t> each = std::move(*slice);
+        spdlog::debug("target {}: an update bulk of {} documents met a write error the server does not place; "
+                      "sending them one by one",
+                      DisplayName(), each.size());
+        for (size_t k = 0; k < each.size(); ++k) {
+          std::vector<size_t> one{each[k]};
+          Result<bool> single = SendSlice(target, documents, mode, &one, resending, outcome, error);
+          if (!single.ok()) return single;
+          if (!single.value()) {
+            one.insert(one.end(), each.begin() + static_cast<long>(k) + 1, each.end());
+            *slice = std::move(one);
+            return false;
+          }
+        }
+        slice->clear();
+        return true;
+      }
+      if (!collided.empty() && round == kConflictRounds) {
+        for (size_t position : collided)
+          outcome->refused.push_back(DocumentRefusal{
+              position, fmt::format("E11000 duplicate key on the {}, {} times in a row: another writer kept changing "
+                                    "this document, or a unique index other than _id refuses its values ({} does not "
+                                    "say which index)",
+                                    WriteModeName(mode.kind), kConflictRounds, target_.Name())});
+        collided.clear();
+      }
+      *slice = std::move(collided);
+    }
     return true;
   }
 
@@ -451,10 +503,12 @@ class MongoSink : public Sink {
   }
 
   // One bulk of the documents at `pending`, as SendBulk says; *collided: those whose upsert collided
-  // on _id (replace and merge), to be sent again.
+  // on _id (replace and merge), to be sent again. *inexact: the bulk met write errors on a target whose
+  // update errors do not say which statements were applied (TargetInfo::update_errors_exact); nothing of
+  // it is counted and *pending holds all of it.
   Result<bool> SendOneBulk(mongoc_collection_t* target, const std::vector<BsonPtr>& documents, const WriteMode& mode,
                            std::vector<size_t>* pending, bool resending, WriteOutcome* outcome,
-                           std::vector<size_t>* collided, bson_error_t* error) {
+                           std::vector<size_t>* collided, bool* inexact, bson_error_t* error) {
     std::map<std::string, BsonPtr> stored;
     bool merges_arrays = mode.kind == WriteModeKind::kMerge && !mode.merged_arrays.empty();
     if (merges_arrays && !ReadStoredArrays(target, documents, *pending, mode, &stored, error)) return false;
@@ -515,6 +569,24 @@ class MongoSink : public Sink {
                              fmt::format("target {}: the write concern failed for a bulk of {} documents: {}",
                                          DisplayName(), positions.size(), error->message));
     }
+    const bool updates = mode.kind != WriteModeKind::kInsert;
+    if (updates && !target_.update_errors_exact && !ok) {
+      // FerretDB v1 answers a document it refuses with a writeError at index 0 (an upsert's insert) or
+      // fails the whole command (an update of a stored document that breaks a unique index: InternalError
+      // code 1), in both cases after applying the statements before it and skipping those after.
+      const bool refused_statement =
+          !server_errors.empty() || (error->domain == MONGOC_ERROR_SERVER && !IsTransient(*error));
+      if (refused_statement && positions.size() > 1) {
+        *inexact = true;
+        return true;
+      }
+      if (refused_statement && server_errors.empty()) {
+        outcome->refused.push_back(
+            DocumentRefusal{positions[0], fmt::format("{} (code {})", WithoutStackFrames(error->message), error->code)});
+        pending->clear();
+        return true;
+      }
+    }
     if (!ok && (server_errors.empty() || error->domain != MONGOC_ERROR_SERVER)) return false;
     std::vector<size_t> maybe_ours;  // duplicates of a resent bulk: our own first sending, or not
     for (auto& server_error : server_errors) {
@@ -523,14 +595,14 @@ class MongoSink : public Sink {
                              fmt::format("target {}: the server refused document #{} of a bulk of {}", DisplayName(),
                                          server_error.index, positions.size()));
       size_t position = positions[server_error.index];
-      bool upsert = mode.kind != WriteModeKind::kInsert;
-      if (upsert && mode.upgrade && server_error.code == kDuplicateKey) {
+      const bool upsert = updates;
+      if (upsert && mode.upgrade && server_error.code == kDuplicateKey && !server_error.other_unique_index) {
         // The guard did not match a document that is there: it is at the new version already.
         ++outcome->already_current;
         ++outcome->written;
         continue;
       }
-      if (upsert && server_error.code == kDuplicateKey) collided->push_back(position);
+      if (upsert && server_error.code == kDuplicateKey && !server_error.other_unique_index) collided->push_back(position);
       else if (resending && server_error.code == kDuplicateKey) maybe_ours.push_back(position);
       else outcome->refused.push_back(DocumentRefusal{position, std::move(server_error.reason)});
     }

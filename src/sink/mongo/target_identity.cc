@@ -45,6 +45,7 @@ void DecideValueSupport(TargetInfo* info) {
     // 0.9 s, 100 never did; inserts are not affected). Half of that leaves a margin.
     info->max_updates_per_command = 50;
     info->rename_replaces = false;
+    info->update_errors_exact = false;
     info->support_source = "known limits of FerretDB v1";
   } else {
     info->supports = ValueSupport{};
