@@ -32,10 +32,10 @@ std::string DefaultRejectsPath(const RunArguments& arguments) {
 }
 
 // Where a collection's $jsonSchema is written when the target refuses its validator: beside the
-// report, else beside the mapping (which it describes).
+// report, else in the current folder, as the rejects are (not beside the mapping: a project's mapping
+// folder is under version control, and a run should not write into it).
 std::string SchemaDir(const RunArguments& arguments) {
-  const std::string& beside = arguments.report_file.empty() ? arguments.job.mapping_file : arguments.report_file;
-  return std::filesystem::path(beside).parent_path().string();
+  return arguments.report_file.empty() ? "" : std::filesystem::path(arguments.report_file).parent_path().string();
 }
 
 int ExitCodeOf(const RunSummary& summary) {

@@ -47,6 +47,13 @@ Status PlanUpgrade(const std::string& old_file, const Mapping& new_mapping, Plan
       case UpgradeWay::kDrop:  // not in NEW's plan: never reached
         break;
       case UpgradeWay::kInPlace: {
+        // The mapping's full-load cut-over is for a reload; an upgrade changes the live documents where
+        // they are, which is what keeps both versions readable while it runs.
+        if (collection.swap || collection.drop)
+          spdlog::info("collection {}: --upgrade writes into the live collection; its {} is for full loads and is "
+                       "not used", collection.name, collection.swap ? "\"cutover\": \"swap\"" : "\"drop\": true");
+        collection.swap = false;
+        collection.drop = false;
         VersionUpgrade upgrade{collection.version_field, collection.schema_version, changed->unset_fields};
         collection.write_mode.kind = WriteModeKind::kMerge;
         collection.write_mode.upgrade = upgrade;

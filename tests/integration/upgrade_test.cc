@@ -95,6 +95,12 @@ TEST_P(Upgrade, VersionOneUpgradedInPlaceEqualsAFreshLoadOfVersionTwoAndARerunCo
   EXPECT_NE(upgrade.output.find("collection tracks: documents below schema_version 2 get _schema_version, duration_ms, "
                                 "playlist_ids and lose milliseconds"),
             std::string::npos) << upgrade.output;
+  // v2 says "cutover": "swap" for its full loads; an upgrade writes into the live collection instead.
+  EXPECT_NE(upgrade.output.find("collection tracks: --upgrade writes into the live collection; its \"cutover\": "
+                                "\"swap\" is for full loads and is not used"),
+            std::string::npos) << upgrade.output;
+  for (const std::string& name : CollectionNames(upgraded_))
+    EXPECT_EQ(name.find("__"), std::string::npos) << "an upgrade left " << name;
   ASSERT_EQ(Run(v2_, fresh_, "").exit_code, 0);
   ExpectUpgradedEqualsFresh();
   std::vector<BsonPtr> after = FindDocuments(upgraded_, "tracks", R"({"_id": 1})");
