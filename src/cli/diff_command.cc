@@ -108,7 +108,7 @@ std::string WayText(const CollectionDiff& c, const DocumentCost& cost) {
 
 struct Totals {
   size_t by_class[3] = {0, 0, 0};
-  size_t in_place = 0, reload = 0, changed = 0;
+  size_t in_place = 0, reload = 0, changed = 0, setup = 0;
 };
 
 Totals Count(const MappingDiff& diff) {
@@ -118,17 +118,25 @@ Totals Count(const MappingDiff& diff) {
     if (c.way == UpgradeWay::kInPlace) ++t.in_place;
     if (c.way == UpgradeWay::kReload) ++t.reload;
     if (c.way != UpgradeWay::kNone) ++t.changed;
+    t.setup += c.setup_changes.size();
   }
   return t;
 }
 
+// Setup changes (indexes, validators, cut-over, mode) change no document, so they leave the exit code
+// as the documents decide it: a script asking "must the stored documents change?" gets its answer.
 std::string Verdict(const MappingDiff& diff, int exit_code) {
-  if (!diff.DocumentsDiffer()) return fmt::format("verdict: the mappings build the same documents (exit {})", exit_code);
   Totals t = Count(diff);
+  std::string setup = t.setup == 0 ? ""
+                                   : fmt::format("; {} setup change{} (indexes, validators, cut-over, mode: made by the "
+                                                 "next run of NEW)",
+                                                 t.setup, t.setup == 1 ? "" : "s");
+  if (!diff.DocumentsDiffer())
+    return fmt::format("verdict: the mappings build the same documents{} (exit {})", setup, exit_code);
   return fmt::format("verdict: {} of {} collections change: {} additive, {} transformative, {} destructive change{}; "
-                     "{} upgradable in place, {} to reload (exit {})",
+                     "{} upgradable in place, {} to reload{} (exit {})",
                      t.changed, diff.collections.size(), t.by_class[0], t.by_class[1], t.by_class[2],
-                     t.by_class[2] == 1 ? "" : "s", t.in_place, t.reload, exit_code);
+                     t.by_class[2] == 1 ? "" : "s", t.in_place, t.reload, setup, exit_code);
 }
 
 void PrintText(const DiffArguments& arguments, const MappingDiff& diff, const std::vector<DocumentCost>& costs,
@@ -142,6 +150,7 @@ void PrintText(const DiffArguments& arguments, const MappingDiff& diff, const st
     std::string renamed = !c.old_name.empty() && c.old_name != c.name ? fmt::format(" (was {})", c.old_name) : "";
     fmt::print("collection {}{}: {}\n", c.name, renamed, WayText(c, costs[i]));
     for (const auto& change : c.changes) fmt::print("{}\n", ChangeLine(change));
+    for (const auto& setup : c.setup_changes) fmt::print("  {:<15} {}\n", "setup", setup);
     if (c.way == UpgradeWay::kInPlace)
       fmt::print("  upgrade: set {}{}\n", fmt::join(c.set_fields, ", "),
                  c.unset_fields.empty() ? "" : fmt::format("; unset {}", fmt::join(c.unset_fields, ", ")));
@@ -176,6 +185,7 @@ void PrintJson(const DiffArguments& arguments, const MappingDiff& diff, const st
     entry["documents"] = costs[i].documents ? nlohmann::ordered_json(*costs[i].documents) : nlohmann::ordered_json();
     entry["documents_counted"] = costs[i].counted;
     entry["changes"] = std::move(changes);
+    entry["setup_changes"] = c.setup_changes;
     out["collections"].push_back(std::move(entry));
   }
   out["warnings"] = diff.warnings;

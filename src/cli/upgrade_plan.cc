@@ -32,7 +32,12 @@ Status PlanUpgrade(const std::string& old_file, const Mapping& new_mapping, Plan
     UpgradeWay way = changed ? changed->way : UpgradeWay::kNone;
     switch (way) {
       case UpgradeWay::kNone:
-        spdlog::info("collection {}: the same documents in both versions; not part of the upgrade", collection.name);
+        if (changed && !changed->setup_changes.empty())
+          spdlog::warn("collection {}: the same documents in both versions, so not part of the upgrade; its setup "
+                       "changes ({}) are made by a run of {} without --upgrade",
+                       collection.name, fmt::join(changed->setup_changes, "; "), new_mapping.file);
+        else
+          spdlog::info("collection {}: the same documents in both versions; not part of the upgrade", collection.name);
         continue;
       case UpgradeWay::kReload:
         return Status::Error(StatusCode::kUsage,

@@ -6,8 +6,10 @@
 #include "diff/mapping_diff.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace sql2mongo {
@@ -378,6 +380,49 @@ void DecideWay(const MappingDiff& mapping, const CollectionSpec& n, CollectionDi
   diff->unset_fields.assign(unset.begin(), unset.end());
 }
 
+std::string IndexText(const IndexSpec& index) {
+  std::vector<std::string> keys;
+  for (const auto& [path, kind] : index.keys) keys.push_back(path + " " + kind);
+  std::string options = index.DescribeOptions();
+  return fmt::format("{} ({}{})", index.name.empty() ? index.DefaultName() : index.name, fmt::join(keys, ", "),
+                     options.empty() ? "" : "; " + options);
+}
+
+std::string CutoverText(const CollectionSpec& c) {
+  if (c.swap) return fmt::format("swap ({} backup{})", c.backups, c.backups == 1 ? "" : "s");
+  return c.drop ? "drop" : "none";  // written straight into the live collection
+}
+
+// The indexes (by name), the validator, the cut-over and the write mode of both versions. An index NEW
+// no longer has is not dropped by any run: the line says how.
+void CompareSetup(const CollectionSpec& o, Validation old_default, const CollectionSpec& n, Validation new_default,
+                  CollectionDiff* diff) {
+  std::map<std::string, const IndexSpec*> old_indexes, new_indexes;
+  for (const IndexSpec& index : o.indexes) old_indexes[index.name.empty() ? index.DefaultName() : index.name] = &index;
+  for (const IndexSpec& index : n.indexes) new_indexes[index.name.empty() ? index.DefaultName() : index.name] = &index;
+  for (const auto& [name, index] : new_indexes) {
+    auto old = old_indexes.find(name);
+    if (old == old_indexes.end()) diff->setup_changes.push_back("index added: " + IndexText(*index));
+    else if (IndexText(*old->second) != IndexText(*index))
+      diff->setup_changes.push_back(fmt::format("index changed: {} -> {} (the run stops on an index of the same name "
+                                                "and another spec: drop it first with db.{}.dropIndex(\"{}\"))",
+                                                IndexText(*old->second), IndexText(*index), n.name, name));
+  }
+  for (const auto& [name, index] : old_indexes)
+    if (!new_indexes.count(name))
+      diff->setup_changes.push_back(fmt::format("index removed: {} (no run drops it: db.{}.dropIndex(\"{}\"))",
+                                                IndexText(*index), n.name, name));
+  Validation old_validate = o.validate.value_or(old_default), new_validate = n.validate.value_or(new_default);
+  if (old_validate != new_validate)
+    diff->setup_changes.push_back(
+        fmt::format("validator {} -> {}", ValidationName(old_validate), ValidationName(new_validate)));
+  if (CutoverText(o) != CutoverText(n))
+    diff->setup_changes.push_back(fmt::format("cut-over {} -> {}", CutoverText(o), CutoverText(n)));
+  WriteModeKind old_mode = o.mode.value_or(WriteModeKind::kInsert), new_mode = n.mode.value_or(WriteModeKind::kInsert);
+  if (old_mode != new_mode)
+    diff->setup_changes.push_back(fmt::format("mode {} -> {}", WriteModeName(old_mode), WriteModeName(new_mode)));
+}
+
 }  // namespace
 
 const char* ChangeClassName(ChangeClass change_class) {
@@ -439,6 +484,7 @@ MappingDiff DiffMappings(const Mapping& old_mapping, const Mapping& new_mapping)
     LevelDiffer(&c.changes).Compare(LevelOf(*o, old_mapping.nulls), LevelOf(n, new_mapping.nulls), "", "");
     CompareVersionField(diff, &c);
     DecideWay(diff, n, &c);
+    CompareSetup(*o, old_mapping.validate, n, new_mapping.validate, &c);
     diff.collections.push_back(std::move(c));
   }
   for (const CollectionSpec& o : old_mapping.collections) {

@@ -46,6 +46,11 @@ struct CollectionDiff {
   // kInPlace: the top-level fields the upgrade writes ($set, the version field included) and removes ($unset).
   std::vector<std::string> set_fields;
   std::vector<std::string> unset_fields;
+  // How the collection is set up in the target, which changes no document: "index added: email_1
+  // (email 1; unique)", "validator moderate -> strict", "cut-over drop -> swap (2 backups)", "mode insert
+  // -> replace". The next run of NEW makes them (run --upgrade too, for the collections it upgrades;
+  // it leaves a collection whose documents do not change alone, and says so).
+  std::vector<std::string> setup_changes;
 };
 
 struct MappingDiff {

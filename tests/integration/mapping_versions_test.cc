@@ -57,8 +57,11 @@ TEST(DiffCommand, ChinookV1ToV2ClassifiesEachChangeWithoutATarget) {
             std::string::npos) << out;
   EXPECT_NE(out.find("  upgrade: set _schema_version, duration_ms, playlist_ids; unset milliseconds\n"),
             std::string::npos) << out;
+  // v2 also swaps each collection in: a setup change per collection, not a change of the documents.
+  EXPECT_NE(out.find("  setup           cut-over none -> swap (2 backups)\n"), std::string::npos) << out;
   EXPECT_NE(out.find("verdict: 2 of 2 collections change: 1 additive, 2 transformative, 0 destructive changes; "
-                     "2 upgradable in place, 0 to reload (exit 1)"),
+                     "2 upgradable in place, 0 to reload; 2 setup changes (indexes, validators, cut-over, mode: made "
+                     "by the next run of NEW) (exit 1)"),
             std::string::npos) << out;
   EXPECT_EQ(out.find("warning:"), std::string::npos) << out;
 }

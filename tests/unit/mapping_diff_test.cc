@@ -264,5 +264,32 @@ TEST(MappingDiff, TurningTheVersionFieldOnIsAdditive) {
   EXPECT_EQ(change.new_path, "_schema_version");
 }
 
+// Indexes, validators, cut-over and mode change no document: they are setup changes, which leave the
+// documents' verdict (and so diff's exit code) alone.
+TEST(MappingDiff, IndexValidatorCutoverAndModeChangesAreSetupChangesThatLeaveTheDocumentsAlone) {
+  const char* old_customers =
+      R"("customers": {"from": "Customer", "_id": "Id", "fields": {"name": "Name", "city": "City"},
+          "indexes": [{"keys": {"name": 1}}, {"keys": {"city": 1}, "name": "by_city"}]})";
+  const char* new_customers =
+      R"("customers": {"from": "Customer", "_id": "Id", "fields": {"name": "Name", "city": "City"},
+          "indexes": [{"keys": {"name": 1}, "unique": true}, {"keys": {"city": -1, "name": 1}}],
+          "validate": "strict", "cutover": "swap", "backups": 3, "mode": "replace"})";
+  MappingDiff diff = DiffMappings(Parse(old_customers), Parse(new_customers));
+  ASSERT_EQ(diff.collections.size(), 1u);
+  const CollectionDiff& c = diff.collections[0];
+  EXPECT_TRUE(c.changes.empty());
+  EXPECT_EQ(c.way, UpgradeWay::kNone);
+  EXPECT_FALSE(diff.DocumentsDiffer());
+  EXPECT_EQ(c.setup_changes,
+            (std::vector<std::string>{
+                "index added: city_-1_name_1 (city -1, name 1)",
+                "index changed: name_1 (name 1) -> name_1 (name 1; unique) (the run stops on an index of the same name "
+                "and another spec: drop it first with db.customers.dropIndex(\"name_1\"))",
+                "index removed: by_city (city 1) (no run drops it: db.customers.dropIndex(\"by_city\"))",
+                "validator off -> strict", "cut-over none -> swap (3 backups)", "mode insert -> replace"}));
+  MappingDiff same = DiffMappings(Parse(new_customers), Parse(new_customers));
+  EXPECT_TRUE(same.collections[0].setup_changes.empty());
+}
+
 }  // namespace
 }  // namespace sql2mongo
