@@ -42,10 +42,11 @@ struct RunOptions {
   // How 1:N embeds are fetched: kAuto (a key range when a batch's keys allow it, else an IN list;
   // src/pipeline/embed_strategy.h), or kKeyList (always IN lists: run --embed-fetch list, to compare).
   EmbedFetchMode embed_fetch = EmbedFetchMode::kAuto;
-  // Called once every collection is written (the source's snapshot ended, the sink finished) and before
-  // the sink publishes what it loaded aside: a failure here leaves the live collections as they were.
-  // For checks of the loaded collections ("cutover": "swap" verifies them against the source).
-  std::function<Status()> before_publish;
+  // Called once every collection is written (the source's snapshot ended, the sink finished), with each
+  // collection's final counters, and before the sink publishes what it loaded aside: a failure here
+  // leaves the live collections as they were. For checks of the loaded collections ("cutover": "swap"
+  // reads each back and compares it with what the run wrote).
+  std::function<Status(const std::vector<CollectionCounters>&)> before_publish;
   // Incremental runs. take_watermarks: read every tracked table's watermark in the snapshot (into
   // RunSummary::watermarks). changed_since: an incremental run, from these watermarks: each collection
   // with "incremental" tables rebuilds only the documents whose rows changed past them (others are

@@ -37,6 +37,10 @@ struct CollectionCounters {
   uint64_t source_reopens = 0;   // source connections lost mid-read and reopened in the run's snapshot
   uint64_t already_upgraded = 0; // run --upgrade: documents already at the new schema_version, left as they were
   uint64_t documents_deleted = 0;  // incremental runs: documents whose rows are gone (or soft-deleted)
+  // The sum (mod 2^64) of the XXH3-64 digests of every document the target took, as sent: with
+  // documents_written, what a collection loaded aside must hold before a swap puts it live, checked
+  // by reading it back (src/cli/swap_verification.cc) without reading the source again.
+  uint64_t written_digest = 0;
   // Root rows expected, from the catalog (PostgreSQL reltuples, MySQL TABLE_ROWS, sqlite_stat1 or a
   // count); -1 when unknown. An estimate: a "where" or a stale statistic makes it differ from rows_read,
   // and it is replaced by rows_read once the collection is done.
@@ -69,6 +73,7 @@ struct LiveCollectionCounters {
   std::atomic<uint64_t> source_reopens{0};
   std::atomic<uint64_t> already_upgraded{0};
   std::atomic<uint64_t> documents_deleted{0};
+  std::atomic<uint64_t> written_digest{0};
   std::atomic<int64_t> estimated_rows{-1};
   std::atomic<CollectionState> state{CollectionState::kPending};
   std::atomic<int64_t> started_ns{0};   // since the run started; set when it starts

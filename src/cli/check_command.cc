@@ -394,8 +394,8 @@ class Checker {
         if (c.name == name) plan = &c;
       if (!plan) continue;
       if (plan->swap) {
-        Info(name, fmt::format("the target holds collection {}: \"cutover\": \"swap\" loads {}, verifies it against "
-                               "the source, and only then swaps it in, keeping the live documents as {}__before_<time> "
+        Info(name, fmt::format("the target holds collection {}: \"cutover\": \"swap\" loads {}, reads it back to "
+                               "check it holds exactly what the run wrote, and only then swaps it in, keeping the live documents as {}__before_<time> "
                                "({} kept; sql2mongo rollback puts the newest back)",
                                described, StagingCollectionName(name), name, plan->backups));
         continue;

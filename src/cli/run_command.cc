@@ -198,9 +198,7 @@ int RunCommand(const RunArguments& arguments) {
   options.drop = arguments.drop;
   options.writers = arguments.job.writers;
   options.read_partitions = job.readers;
-  if (target.product != "files") {
-    options.before_publish = VerifyBeforeSwap(job, job.mapping.target_uri);  // --target applied
-  } else {
+  if (target.product == "files") {
     for (const CollectionPlan& collection : job.plan.collections)
       if (collection.swap)
         spdlog::warn("collection {}: \"cutover\": \"swap\" needs a MongoDB target; {} is written as it is, "
@@ -237,6 +235,7 @@ int RunCommand(const RunArguments& arguments) {
     state = std::move(begun).value();
     options.units = &state->units();
     options.resumed = state->resumed();
+    options.before_publish = VerifyBeforeSwap(job, job.mapping.target_uri, options.resumed);  // --target applied
     report.job = state_options.job;
     report.run_id = state->run_id();
     report.resumed = state->resumed();

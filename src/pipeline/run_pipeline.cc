@@ -19,6 +19,7 @@
 #include "pipeline/embed_resolver.h"
 #include "pipeline/reject_writer.h"
 #include "pipeline/source_reopen.h"
+#include "verify/document_digest.h"
 #include "verify/documents_by_key.h"
 #include "sql2mongo/document_builder.h"
 #include "sql2mongo/pipeline.h"
@@ -605,17 +606,22 @@ class CollectionRun {
       batch->clear();
       return false;
     }
-    uint64_t bytes = 0;
-    for (const auto& doc : *batch) bytes += doc->len;
+    uint64_t bytes = 0, digest = 0;
+    for (const auto& doc : *batch) {
+      bytes += doc->len;
+      digest += DocumentDigest(doc.get());  // wraps: a sum mod 2^64, in any order of batches
+    }
     for (const auto& refusal : outcome->refused) {
       const bson_t* doc = (*batch)[refusal.index].get();
       bytes -= doc->len;
+      digest -= DocumentDigest(doc);
       RecordReject(RejectRecord{plan_.name, "write", DocumentIdJson(doc), "target refused the document: " + refusal.reason,
                                 DocumentJson(doc), plan_.table.table});
     }
     counters_.documents_written += outcome->written;
     counters_.already_upgraded += outcome->already_current;
     counters_.bytes_written += bytes;
+    counters_.written_digest += digest;
     *written += outcome->written;
     batch->clear();
     return true;
@@ -923,6 +929,7 @@ CollectionCounters RunProgress::Read(size_t i) const {
   c.source_reopens = live.source_reopens.load(std::memory_order_relaxed);
   c.already_upgraded = live.already_upgraded.load(std::memory_order_relaxed);
   c.documents_deleted = live.documents_deleted.load(std::memory_order_relaxed);
+  c.written_digest = live.written_digest.load(std::memory_order_relaxed);
   c.estimated_rows = live.estimated_rows.load(std::memory_order_relaxed);
   c.state = live.state.load();
   int64_t started = live.started_ns.load(), finished = live.finished_ns.load();
@@ -1056,7 +1063,7 @@ RunSummary RunPlan(const Plan& plan, Source& source, Sink& sink, const RunOption
   Status finished = sink.Finish();
   if (failure.ok()) failure = finished;
   // Only a whole run replaces live collections: a failed one leaves them as they were.
-  if (failure.ok() && options.before_publish) failure = options.before_publish();
+  if (failure.ok() && options.before_publish) failure = options.before_publish(progress.Read());
   if (failure.ok()) failure = sink.Publish();
   summary.collections = progress.Read();
   summary.seconds = progress.ElapsedSeconds();
