@@ -53,8 +53,9 @@
 namespace sql2mongo {
 namespace {
 
-// The root stream and one embed scan at a time (embed scans are read to the end one after another).
-constexpr size_t kSnapshotConnections = 2;
+// The root stream, the streamed merge join's two child streams (src/pipeline/embed_merge.h), and one
+// embed scan at a time (key-list scans are read to the end one after another).
+constexpr size_t kSnapshotConnections = 4;
 // How long FLUSH TABLES WITH READ LOCK may wait for running statements before falling back to (b):
 // while it waits, it already blocks writers.
 constexpr int kFlushLockWaitSeconds = 10;
@@ -164,6 +165,11 @@ class MysqlSource : public Source {
   Result<TableInfo> DescribeTable(const std::string& table) override;
   Status BeginSnapshot() override;
   Status EndSnapshot() override;
+  // A streamed result holds its connection: as many scans as the snapshot has connections; in a single
+  // snapshot one, since any other would read in a later snapshot of its own.
+  size_t ScansOpenAtOnce() const override {
+    return snapshot_ == SnapshotMode::kShared ? kSnapshotConnections : snapshot_ == SnapshotMode::kSingle ? 1 : 64;
+  }
   Status ReopenInSnapshot() override {
     return Status::Error(StatusCode::kUnsupported,
                          "MySQL cannot open a connection in a snapshot already under way (START TRANSACTION WITH "
@@ -800,6 +806,16 @@ Result<MysqlScan> MysqlSource::BuildScan(const MysqlTable& table, const ScanRequ
       scan.column_indices.push_back(-1);  // no column of the table: never a keyset page's key
       continue;
     }
+    if (request.IsCarried(name)) {  // the parent's column, decoded as the parent's
+      S2M_ASSIGN_OR_RETURN(const MysqlTable* parent, Table(request.parent_join->parent_table));
+      int index = parent->info.ColumnIndex(request.parent_join->carried);
+      if (index < 0)
+        return Status::Error(StatusCode::kNotFound, fmt::format("no column '{}' in table '{}'",
+                                                                request.parent_join->carried, parent->info.name));
+      scan.kinds.push_back(parent->kinds[index]);
+      scan.column_indices.push_back(-1);
+      continue;
+    }
     int index = info.ColumnIndex(name);  // found: the builder resolved it
     scan.kinds.push_back(table.kinds[index]);
     scan.column_indices.push_back(index);
@@ -844,7 +860,8 @@ Result<MysqlColumnKind> MysqlSource::ExpressionKind(const TableInfo& info, const
 
 bool MysqlSource::CanPage(const MysqlTable& table, const ScanRequest& request, bool* descending) const {
   const TableInfo& info = table.info;
-  if (snapshot_ != SnapshotMode::kSingle || request.key_filter || info.primary_key.empty()) return false;
+  if (snapshot_ != SnapshotMode::kSingle || request.key_filter || request.parent_join || info.primary_key.empty())
+    return false;
   for (const std::string& key : info.primary_key) {
     int index = info.ColumnIndex(key);
     if (index < 0) return false;

@@ -148,6 +148,9 @@ class PostgresSource : public Source {
     return DescribePgExpression(lease.get(), *described, expression, &types_);
   }
 
+  // Each open COPY holds a connection; the pool opens another when all are lent, which imports the
+  // exported snapshot before it reads anything.
+  size_t ScansOpenAtOnce() const override { return 16; }
   Status BeginSnapshot() override { return pool_->BeginSnapshot(); }
   Status EndSnapshot() override { return pool_->EndSnapshot(); }
   Status ReopenInSnapshot() override {
@@ -316,6 +319,13 @@ class PostgresSource : public Source {
         S2M_ASSIGN_OR_RETURN(PgColumnRead read, ExpressionRead(*table, *expression, lease.get()));
         decoders.push_back(read.decoder);
         source_columns.push_back(fmt::format("{}.({})", table->info.name, *expression));
+        continue;
+      }
+      if (request.IsCarried(request.columns[i])) {  // the parent's column, decoded as the parent's
+        S2M_ASSIGN_OR_RETURN(const PgTable* parent, Describe(request.parent_join->parent_table));
+        S2M_ASSIGN_OR_RETURN(int index, ColumnIndex(*parent, request.parent_join->carried));
+        decoders.push_back(parent->reads[index].decoder);
+        source_columns.push_back(parent->info.name + "." + parent->info.columns[index].name);
         continue;
       }
       S2M_ASSIGN_OR_RETURN(int index, ColumnIndex(*table, request.columns[i]));

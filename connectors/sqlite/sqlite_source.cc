@@ -216,6 +216,12 @@ class SqliteSource : public Source {
     S2M_ASSIGN_OR_RETURN(TableInfo info, DescribeTable(request.table));
     std::vector<SqliteColumnType> kinds;
     for (const std::string& name : request.columns) {
+      if (request.IsCarried(name)) {  // the parent's column, typed as the parent declares it
+        S2M_ASSIGN_OR_RETURN(TableInfo parent, DescribeTable(request.parent_join->parent_table));
+        int index = parent.ColumnIndex(request.parent_join->carried);
+        kinds.push_back(index < 0 ? SqliteColumnType{} : ClassifySqliteDeclaredType(parent.columns[index].declared_type));
+        continue;
+      }
       // An expression has no declared type (sqlite3_column_decltype is NULL): each value's storage
       // class decides, as for a column declared without a type.
       int index = request.ExpressionFor(name) ? -1 : info.ColumnIndex(name);
@@ -238,6 +244,8 @@ class SqliteSource : public Source {
   }
 
   std::vector<ValueWarning> TakeWarnings() override { return warnings_.Take(); }
+  // Statements of one connection step independently, all in its read transaction.
+  size_t ScansOpenAtOnce() const override { return 64; }
 
  private:
   Status Execute(const std::string& sql) {

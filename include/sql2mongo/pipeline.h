@@ -15,7 +15,9 @@
 
 namespace sql2mongo {
 
-enum class EmbedFetchMode { kAuto, kKeyList };
+// How 1:N embeds are fetched (src/pipeline/embed_strategy.h says which when): kAuto picks per embed;
+// the others force one where it can serve, and key lists elsewhere (run --embed-fetch, for A/B runs).
+enum class EmbedFetchMode { kAuto, kMerge, kRange, kKeyList };
 
 struct RunOptions {
   size_t batch_size = 1000;            // root rows read and documents written per batch
@@ -39,8 +41,8 @@ struct RunOptions {
   UnitLedger* units = nullptr;
   // The units continue an interrupted run (--resume): see WriteMode::earlier_run_may_have_written.
   bool resumed = false;
-  // How 1:N embeds are fetched: kAuto (a key range when a batch's keys allow it, else an IN list;
-  // src/pipeline/embed_strategy.h), or kKeyList (always IN lists: run --embed-fetch list, to compare).
+  // How 1:N embeds are fetched: kAuto (the streamed merge join where the plan allows it, else a key
+  // range when a batch's keys allow it, else an IN list; src/pipeline/embed_strategy.h), or one forced.
   EmbedFetchMode embed_fetch = EmbedFetchMode::kAuto;
   // Called once every collection is written (the source's snapshot ended, the sink finished), with each
   // collection's final counters, and before the sink publishes what it loaded aside: a failure here

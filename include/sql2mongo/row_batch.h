@@ -25,6 +25,12 @@ class RowBatch {
   void Reserve(size_t rows) { cells_.reserve(rows * width()); }
   // Moves every row of `other` (same columns) to the end of this batch.
   void AppendRows(RowBatch&& other);
+  // Moves rows [first, end) of `other` (same columns) to the end of this batch; `other` keeps their
+  // moved-from cells, so a caller that streams through a batch needs no copy.
+  void MoveRowsFrom(RowBatch& other, size_t first, size_t end) {
+    cells_.insert(cells_.end(), std::make_move_iterator(other.cells_.begin() + first * width()),
+                  std::make_move_iterator(other.cells_.begin() + end * width()));
+  }
 
  private:
   std::vector<std::string> columns_;

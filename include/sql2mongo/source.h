@@ -92,6 +92,20 @@ struct KeyRange {
   bool high_inclusive = false;
 };
 
+// Reads the scanned table's rows joined to their parent rows (the scanned table's `columns` equal the
+// parent table's `parent_columns`), each row carrying the parent's `carried` column under the name
+// `carried_as`: the rows of a grandchild ordered by its grandparent's key, for the streamed merge join
+// (src/pipeline/embed_merge.h). Wherever a request names `carried_as` (columns, range, order_by) it means
+// that parent column; every other name is a column of the scanned table. Not with the scanned table's
+// "where", expressions or deleted flag (the user's SQL is unqualified and could name a parent column).
+struct ParentJoin {
+  std::string parent_table;
+  std::vector<std::string> columns;         // of the scanned table
+  std::vector<std::string> parent_columns;  // of parent_table, matched in order
+  std::string carried;                      // a column of parent_table
+  std::string carried_as;                   // never a column name of the scanned table
+};
+
 struct ScanRequest {
   std::string table;
   std::vector<std::string> columns;  // read in this order; RowBatch columns match
@@ -109,6 +123,8 @@ struct ScanRequest {
   // it is quoted or checked here. Aliases never equal a column name of `table`. Last, so that
   // ScanRequest{table, columns, where} still reads as before.
   std::vector<std::pair<std::string, std::string>> expressions;
+  // Rows joined to their parent, carrying one of its columns (last, like `expressions`).
+  std::optional<ParentJoin> parent_join;
 
   // The expression read under `column`, or nullptr when `column` is a column of `table`.
   const std::string* ExpressionFor(const std::string& column) const {
@@ -116,6 +132,8 @@ struct ScanRequest {
       if (alias == column) return &expression;
     return nullptr;
   }
+  // Whether `column` names the parent column a parent_join carries.
+  bool IsCarried(const std::string& column) const { return parent_join && parent_join->carried_as == column; }
 };
 
 // Rows of one table counted per distinct value of `group_by` (GROUP BY; NULLs group together, as SQL
@@ -210,6 +228,11 @@ class Source {
     return Status::Error(StatusCode::kUnsupported,
                          DisplayName() + " cannot open a connection in a snapshot that is already under way");
   }
+  // How many scans of this reader may be open at once, all in its snapshot (a root stream, the merge
+  // join's child streams, and one more for the key-list fetches in between). Sources whose scan holds a
+  // connection till its end say how many snapshot connections they have; the default, 1, keeps the
+  // streamed merge join off.
+  virtual size_t ScansOpenAtOnce() const { return 1; }
   // Another reader that sees exactly this source's snapshot, to be used by another thread (each reader
   // by one thread at a time). Call after BeginSnapshot; its snapshot ends when it is destroyed, and it
   // must be destroyed before this source's EndSnapshot.

@@ -20,6 +20,7 @@
 #include "common/handles.h"
 #include "common/readable_bytes.h"
 #include "common/relaxed_json.h"
+#include "pipeline/embed_merge.h"
 #include "pipeline/embed_strategy.h"
 #include "mapping/catalog_cache.h"
 #include "mapping/size_estimate.h"
@@ -445,19 +446,29 @@ class Checker {
     return out;
   }
 
-  void DescribeEmbeds(const std::string& collection, const TablePlan& table, int depth) {
+  // One line per embed: which fetch `run --embed-fetch auto` uses for it, and why (embed_strategy.h,
+  // embed_merge.h).
+  void DescribeEmbeds(const std::string& collection, const TablePlan& table, int depth,
+                      const std::map<const EmbedPlan*, MergeDecision>& merge) {
     for (const EmbedPlan& embed : table.embeds) {
       std::string indent(2 * depth, ' ');
-      std::string how = embed.kind == EmbedKind::kArray
-                            ? fmt::format("1:N array from {} where {} = the parent's key: one query per batch of "
-                                          "parents by {}, grouped by key",
-                                          embed.table.table, Columns(embed.foreign_names), PlanEmbedFetch(embed, table, depth == 1).why)
-                            : fmt::format("N:1 object from {} by {}: one query per batch for keys not seen yet, "
-                                          "then cached (up to 100 000 rows)",
-                                          embed.table.table, Columns(embed.foreign_names));
+      auto merged = merge.find(&embed);
+      std::string how;
+      if (embed.kind != EmbedKind::kArray)
+        how = fmt::format("N:1 object from {} by {}: one query per batch for keys not seen yet, then cached (up to "
+                          "100 000 rows)", embed.table.table, Columns(embed.foreign_names));
+      else if (merged != merge.end() && merged->second.merged)
+        how = fmt::format("1:N array from {} where {} = the parent's key: streamed merge join, {} (a unit whose root "
+                          "rows do not come in key order falls back to key lists)",
+                          embed.table.table, Columns(embed.foreign_names), merged->second.why);
+      else
+        how = fmt::format("1:N array from {} where {} = the parent's key: one query per batch of parents by {}, "
+                          "grouped by key (no merge join: {})",
+                          embed.table.table, Columns(embed.foreign_names), PlanEmbedFetch(embed, table, depth == 1).why,
+                          merged != merge.end() ? merged->second.why : "below the second level");
       Info(collection, fmt::format("plan: {}{}: {}{}", indent, embed.path, how,
                                    embed.table.where.empty() ? "" : fmt::format(", where {}", embed.table.where)));
-      DescribeEmbeds(collection, embed.table, depth + 1);
+      DescribeEmbeds(collection, embed.table, depth + 1, merge);
     }
   }
 
@@ -477,7 +488,7 @@ class Checker {
         Info(collection.name, fmt::format("schema version: every document gets {}: {} (the mapping's "
                                           "\"schema_version\"), after _id", collection.version_field,
                                           collection.schema_version));
-      DescribeEmbeds(collection.name, collection.table, 1);
+      DescribeEmbeds(collection.name, collection.table, 1, PlanMergeJoin(collection, *job_.source));
       DescribeIncremental(collection.name, collection.table);
     }
   }

@@ -31,7 +31,7 @@ struct RunArguments {
   std::string report_file;   // --report: the run's account as JSON
   bool drop = false;
   size_t batch_size = 1000;
-  std::string embed_fetch = "auto";  // auto, list
+  std::string embed_fetch = "auto";  // auto, merge, range, list
   std::string progress = "auto";  // auto, bars, plain, json, none
   double progress_interval = 10;  // seconds between plain or JSON progress lines
   bool quiet = false;             // only errors and the summary

@@ -94,9 +94,10 @@ void AddRunCommand(CLI::App& app, RunArguments* arguments) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   run->add_option("--embed-fetch", arguments->embed_fetch,
-                  "How 1:N embeds are fetched: auto (a key range scan when a batch's parent keys allow it, else an "
-                  "IN list of keys), list (always IN lists)")
-      ->check(CLI::IsMember({"auto", "list"}))
+                  "How 1:N embeds are fetched: auto (per embed: a streamed merge join where the plan allows it, "
+                  "else a key range scan when a batch's parent keys allow it, else an IN list of keys); merge, range, "
+                  "list force one where it can serve (key lists elsewhere), to compare them")
+      ->check(CLI::IsMember({"auto", "merge", "range", "list"}))
       ->capture_default_str();
   run->add_option("--threads", arguments->job.threads,
                   "Threads, and key ranges each table is read in at once (default: one per core)")
@@ -194,7 +195,10 @@ int RunCommand(const RunArguments& arguments) {
 
   RunOptions options;
   options.batch_size = arguments.batch_size;
-  options.embed_fetch = arguments.embed_fetch == "list" ? EmbedFetchMode::kKeyList : EmbedFetchMode::kAuto;
+  options.embed_fetch = arguments.embed_fetch == "list"    ? EmbedFetchMode::kKeyList
+                        : arguments.embed_fetch == "merge" ? EmbedFetchMode::kMerge
+                        : arguments.embed_fetch == "range" ? EmbedFetchMode::kRange
+                                                           : EmbedFetchMode::kAuto;
   options.drop = arguments.drop;
   options.writers = arguments.job.writers;
   options.read_partitions = job.readers;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/embed_merge.h"
 #include "pipeline/embed_strategy.h"
 
 namespace sql2mongo {
@@ -129,25 +130,31 @@ Status EmbedResolver::ResolveOne(const TablePlan& parent, const EmbedPlan& embed
   out->rows = RowBatch(embed.table.read_columns);
   if (embed.kind == EmbedKind::kObject) return ResolveFromCache(embed, key_texts, std::move(keys), out, embedded_rows);
 
-  const bool by_range = mode_ == EmbedFetchMode::kAuto && RangeFetchAllowed(embed, parent) && KeysFormRange(keys);
-  if (by_range) {
+  const bool by_stream = merge_ && merge_->Streams(embed);
+  const bool by_range = !by_stream && (mode_ == EmbedFetchMode::kAuto || mode_ == EmbedFetchMode::kRange) &&
+                        RangeFetchAllowed(embed, parent) && KeysFormRange(keys);
+  if (by_stream) {
+    ++merge_takes_;
+    S2M_RETURN_IF_ERROR(merge_->Take(embed, &out->rows));
+  } else if (by_range) {
     ++range_fetches_;
     S2M_RETURN_IF_ERROR(FetchRange(embed, keys.front(), keys.back(), &out->rows));
   } else {
     ++list_fetches_;
     S2M_RETURN_IF_ERROR(Fetch(embed, std::move(keys), &out->rows));
   }
-  // Rows arrive in order_by order and every key lives in exactly one query, so appending keeps each
-  // parent's array in order_by order.
+  // Rows arrive in order_by order and every key lives in exactly one query (or one stream, where each
+  // key's rows are consecutive), so appending keeps each parent's array in order_by order.
   out->rows_by_key.reserve(key_texts.size());
   std::vector<uint32_t> outside;  // range fetch: children of parents outside this batch
   for (size_t row = 0; row < out->rows.rows(); ++row) {
     if (JoinKeyOf(out->rows, row, embed.foreign_columns, &key) && seen.count(key)) {
       out->rows_by_key[key].push_back(static_cast<uint32_t>(row));
-    } else if (by_range && IntegerKey(out->rows, row, embed.foreign_columns)) {
+    } else if ((by_range || by_stream) && IntegerKey(out->rows, row, embed.foreign_columns)) {
       // An integer key in the range that no parent of the batch holds: the child of a parent read in
-      // another batch (which reads it again), or an orphan (which the orphan scan rejects). A key of
-      // another type was matched by the database's own conversion: rejected below, as with a key list.
+      // another batch (which reads it again), or an orphan (which the orphan scan rejects); from a merge
+      // stream, also the child of a parent row left out (of a missing grandparent, or a NULL key). A key
+      // of another type was matched by the database's own conversion: rejected below, as with a key list.
       outside.push_back(static_cast<uint32_t>(row));
     } else {
       RecordUnmatched(embed, out->rows, row);

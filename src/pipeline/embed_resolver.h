@@ -25,6 +25,8 @@ inline constexpr size_t kMaxKeysPerQuery = 4000;
 // Rows kept per N:1 embed across batches. Past it, misses are fetched per batch as before.
 inline constexpr size_t kParentCacheRows = 100000;
 
+class MergeStreams;
+
 class EmbedResolver {
  public:
   EmbedResolver(Source& source, EmbedFetchMode mode = EmbedFetchMode::kAuto) : source_(source), mode_(mode) {}
@@ -39,9 +41,19 @@ class EmbedResolver {
   // could be placed in no document; the caller rejects them so none goes missing silently.
   std::vector<RejectRecord> TakeUnmatched() { return std::move(unmatched_); }
 
-  // Array fetches so far by key range and by key list (for the debug log and the tests).
+  // Array fetches so far by key range and by key list, and batches of an array taken from a merge stream
+  // (for the info log and the tests).
   uint64_t range_fetches() const { return range_fetches_; }
   uint64_t list_fetches() const { return list_fetches_; }
+  uint64_t merge_takes() const { return merge_takes_; }
+
+  // The current work unit's merge streams (embed_merge.h): the embeds they stream are taken from them
+  // instead of fetched. nullptr: none (a unit not read in key order, or one that fell back).
+  void SetMerge(MergeStreams* merge) { merge_ = merge; }
+
+  // The scan of `embed`'s rows, without the keys: its columns, its "where", and its order (the join
+  // columns, then order_by).
+  static ScanRequest ChildRequest(const EmbedPlan& embed);
 
  private:
   struct ParentCache {
@@ -54,7 +66,6 @@ class EmbedResolver {
                     uint64_t* embedded_rows);
   // Reads the rows of `embed.table` whose foreign columns lie in [first, last] (one index range scan).
   Status FetchRange(const EmbedPlan& embed, std::vector<Value> first, std::vector<Value> last, RowBatch* rows);
-  static ScanRequest ChildRequest(const EmbedPlan& embed);
   // Appends every row `request` returns to *rows.
   Status ReadAll(const EmbedPlan& embed, const ScanRequest& request, RowBatch* rows);
   // Reads the rows of `embed.table` whose foreign columns equal one of `keys`, appending to *rows.
@@ -70,6 +81,8 @@ class EmbedResolver {
   std::vector<RejectRecord> unmatched_;
   uint64_t range_fetches_ = 0;
   uint64_t list_fetches_ = 0;
+  uint64_t merge_takes_ = 0;
+  MergeStreams* merge_ = nullptr;
 };
 
 }  // namespace sql2mongo

@@ -3,15 +3,11 @@
 #include <optional>
 
 namespace sql2mongo {
-namespace {
-
-std::optional<int64_t> IntegerOf(const Value& value) {
+std::optional<int64_t> IntegerKeyOf(const Value& value) {
   if (const auto* v = std::get_if<int32_t>(&value)) return *v;
   if (const auto* v = std::get_if<int64_t>(&value)) return *v;
   return std::nullopt;
 }
-
-}  // namespace
 
 bool RangeFetchAllowed(const EmbedPlan& embed, const TablePlan& parent) {
   return embed.kind == EmbedKind::kArray && parent.where.empty();
@@ -36,7 +32,7 @@ bool KeysFormRange(const std::vector<std::vector<Value>>& keys) {
     std::vector<int64_t> current;
     current.reserve(key.size());
     for (const Value& part : key) {
-      std::optional<int64_t> integer = IntegerOf(part);
+      std::optional<int64_t> integer = IntegerKeyOf(part);
       if (!integer) return false;  // text, dates, decimals: SQL may order them otherwise than we compare
       current.push_back(*integer);
     }
@@ -44,7 +40,7 @@ bool KeysFormRange(const std::vector<std::vector<Value>>& keys) {
     previous = std::move(current);
   }
   // Span of the leading column, in unsigned arithmetic so that no pair of int64 overflows.
-  uint64_t span = static_cast<uint64_t>(*IntegerOf(keys.back()[0])) - static_cast<uint64_t>(*IntegerOf(keys.front()[0]));
+  uint64_t span = static_cast<uint64_t>(*IntegerKeyOf(keys.back()[0])) - static_cast<uint64_t>(*IntegerKeyOf(keys.front()[0]));
   return span / kMaxRangeSpanPerKey < keys.size();
 }
 

@@ -1,6 +1,8 @@
 // How the rows of one embed are fetched for a batch of parents, chosen per embed from the plan and per
 // batch from the parents' keys:
 //
+// - merge stream (embed_merge.h, first): the root's integer key joined by the first level, and the level
+//   below it: one stream per work unit and level, the batch takes its head; no query per batch.
 // - key range: the batch's parent keys are integers in ascending order with few gaps (a root read in key
 //   order: SQLite rowid tables, InnoDB's clustered primary key, a PostgreSQL heap loaded in key order, any
 //   root a checkpointed run reads ORDER BY its key), so the children are one index range scan,
@@ -12,6 +14,7 @@
 // - cache: N:1 objects, keys not seen yet fetched by key list, rows kept across batches.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,10 @@ struct EmbedFetchPlan {
 EmbedFetchPlan PlanEmbedFetch(const EmbedPlan& embed, const TablePlan& parent, bool parent_is_root);
 // PlanEmbedFetch(embed, parent).range_allowed, without the words: called once per embed per batch.
 bool RangeFetchAllowed(const EmbedPlan& embed, const TablePlan& parent);
+
+// The value of an integer key part; nullopt for any other type (text, dates, decimals: SQL may order
+// them otherwise than sql2mongo compares them).
+std::optional<int64_t> IntegerKeyOf(const Value& value);
 
 // Whether `keys` (distinct, in the parents' order; one value per key column) are integers in strictly
 // ascending order whose leading column spans at most kMaxRangeSpanPerKey values per key: then

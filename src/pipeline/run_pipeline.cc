@@ -16,6 +16,7 @@
 #include "common/handles.h"
 #include "pipeline/change_finder.h"
 #include "pipeline/collection_setup.h"
+#include "pipeline/embed_merge.h"
 #include "pipeline/embed_resolver.h"
 #include "pipeline/reject_writer.h"
 #include "pipeline/source_reopen.h"
@@ -247,6 +248,10 @@ class CollectionRun {
     return error_;
   }
   const EmbedResolver& resolver() const { return resolver_; }
+  uint64_t merge_fallbacks() const { return merge_fallbacks_; }
+
+  // What the merge join streams of this collection (PlanMergeJoin), for every unit read in key order.
+  void SetMergePlan(const std::map<const EmbedPlan*, MergeDecision>* plan) { merge_plan_ = plan; }
 
   // Once per collection, after every range is read.
   Status RejectOrphans() {
@@ -431,9 +436,13 @@ class CollectionRun {
     counters_.rows_read += work->rows.rows();
     uint64_t embedded_rows = 0;
     StageTimer embed_time(counters_.embed_ns);
+    if (merge_ && !merge_->StartBatch(work->rows, key_indices_[0]))
+      StopMerging("its root rows did not come in ascending integer key order");
     Status resolved = resolver_.Resolve(plan_.table, work->rows, &work->embeds, &embedded_rows);
     if (resolved.code() == StatusCode::kSourceLost) {
-      // The batch's embeds are fetched again whole: what the failed attempt gathered is dropped.
+      // The batch's embeds are fetched again whole: what the failed attempt gathered is dropped. The merge
+      // streams were cut somewhere in this batch: the rest of the unit is fetched by key lists.
+      StopMerging("the source connection was lost");
       resolved = reopener_.ReadOn(resolved, [&] {
         work->embeds.clear();
         embedded_rows = 0;
@@ -517,6 +526,7 @@ class CollectionRun {
  private:
   // Opens the scan of the next unit of the queue, or leaves stream_ empty when none is left.
   Status OpenNextUnit() {
+    StopMerging("");  // the last unit's streams: their connections are free before the next unit's scans
     unit_ = queue_->Next();
     if (!unit_) return Status::Ok();
     WorkUnit unit = unit_->unit();
@@ -533,7 +543,10 @@ class CollectionRun {
       }
       range.high = unit.high;
       if (!range.low.empty() || !range.high.empty()) request.range = std::move(range);
-      if (ordered_) {
+      // In key order for a checkpoint, and for the merge join, whose streams follow the key (a rowid or
+      // clustered table is stored so; elsewhere the database sorts the unit's root rows, a small part of
+      // what the merge saves).
+      if (ordered_ || MergeWanted()) {
         request.order_by.clear();
         for (const auto& column : unit.key_columns) request.order_by.push_back(OrderTerm{column, false});
       }
@@ -551,13 +564,70 @@ class CollectionRun {
     Result<std::unique_ptr<RowStream>> stream = source_.Scan(request);
     if (!stream.ok()) return stream.status().WithContext(fmt::format("collection '{}', unit {}", plan_.name, unit.id));
     stream_ = std::move(stream).value();
+    return OpenMergeStreams(request, unit.id);
+  }
+
+  // The unit's merge streams, when the plan has any and the root comes in key order (a sample reads a
+  // few root rows: streams over the whole unit would be read for nothing).
+  Status OpenMergeStreams(const ScanRequest& root, const std::string& unit_id) {
+    if (!MergeWanted() || !reads_in_key_order_ || key_indices_.size() != 1) return Status::Ok();
+    Result<std::unique_ptr<MergeStreams>> merge = MergeStreams::Open(source_, *merge_plan_, root.range);
+    if (!merge.ok() && merge.status().code() == StatusCode::kSourceLost) {
+      // A stream's connection broke as it opened: this unit is fetched by key lists, through a connection
+      // in the same snapshot (nothing was taken from the streams yet).
+      Status reopened = reopener_.ReadOn(merge.status(), [] { return Status::Ok(); });
+      if (!reopened.ok()) return reopened.WithContext(fmt::format("collection '{}', unit {}", plan_.name, unit_id));
+      ++counters_.source_reopens;
+      ++merge_fallbacks_;
+      spdlog::info("collection {}: unit {} goes on with key lists, not merge streams: the source connection was lost "
+                   "({})", plan_.name, unit_id, merge.status().message());
+      return Status::Ok();
+    }
+    if (!merge.ok()) return merge.status().WithContext(fmt::format("collection '{}', unit {}", plan_.name, unit_id));
+    merge_ = std::move(merge).value();
+    resolver_.SetMerge(merge_.get());
     return Status::Ok();
+  }
+
+  // Whether this collection's units are merged: the strategy allows it, the plan merges some embed, and
+  // the root rows may be read in key order (not a mapping's own order_by, nor a sample).
+  bool MergeWanted() const {
+    if (options_.embed_fetch != EmbedFetchMode::kAuto && options_.embed_fetch != EmbedFetchMode::kMerge) return false;
+    if (!merge_plan_ || options_.sample_rows > 0 || (!ordered_ && !OrderedByKey(plan_.table.order_by))) return false;
+    for (const auto& [embed, decision] : *merge_plan_)
+      if (decision.merged) return true;
+    return false;
+  }
+
+  // Whether `order` is none or the unit key's, ascending (the plan's default for a root: its primary key).
+  bool OrderedByKey(const std::vector<OrderTerm>& order) const {
+    if (order.empty()) return true;
+    if (order.size() != key_indices_.size()) return false;
+    for (size_t i = 0; i < order.size(); ++i)
+      if (order[i].descending || order[i].column != plan_.table.read_columns[key_indices_[i]]) return false;
+    return true;
+  }
+
+  // Ends the current unit's merge: the rest of it is fetched by key range or list. `why`: for the log
+  // (empty: the unit is done).
+  void StopMerging(const std::string& why) {
+    if (!merge_) return;
+    if (!why.empty()) {
+      ++merge_fallbacks_;
+      spdlog::info("collection {}: unit {} goes on with key lists, not merge streams: {}", plan_.name,
+                   unit_ ? unit_->unit().id : std::string("?"), why);
+    }
+    resolver_.SetMerge(nullptr);
+    merge_.reset();
   }
 
   // The current unit's connection broke: read on strictly after the last key read from it (or from
   // the unit's start when none was), in the same snapshot, so no row is read twice or missed.
   Status ReadOnAfterLoss(const Status& lost) {
     stream_.reset();
+    // The merge streams hold the children of rows not read yet and may be cut too: the rest of the unit
+    // is fetched by key lists after the last key read, which loses nothing and reads nothing twice.
+    StopMerging("the source connection was lost");
     std::string why_not;
     if (!reads_in_key_order_)
       why_not = plan_.id.kind == IdPlan::Kind::kGenerated
@@ -657,6 +727,9 @@ class CollectionRun {
   LiveCollectionCounters& counters_;  // shared by the collection's readers, read live by the display
   EmbedResolver resolver_;  // used by the serial read stage only
   std::unique_ptr<RowStream> stream_;  // the current unit's scan; empty between units
+  const std::map<const EmbedPlan*, MergeDecision>* merge_plan_ = nullptr;
+  std::unique_ptr<MergeStreams> merge_;  // the current unit's merge streams, when it is merged
+  uint64_t merge_fallbacks_ = 0;
   UnitQueue* queue_ = nullptr;
   ChangedKeyQueue* changed_ = nullptr;  // an incremental run's keys, read instead of queue_'s units
   UnitTrack* unit_ = nullptr;          // the unit stream_ reads
@@ -737,14 +810,17 @@ Status RunGraph(const CollectionPlan& collection, const RunOptions& options,
   }
   for (auto& input : inputs) input->activate();
   graph.wait_for_all();
-  uint64_t range_fetches = 0, list_fetches = 0;
+  uint64_t range_fetches = 0, list_fetches = 0, merge_takes = 0, merge_fallbacks = 0;
   for (auto& run : runs) {
     range_fetches += run->resolver().range_fetches();
     list_fetches += run->resolver().list_fetches();
+    merge_takes += run->resolver().merge_takes();
+    merge_fallbacks += run->merge_fallbacks();
   }
-  if (range_fetches + list_fetches > 0)
-    spdlog::info("collection {}: 1:N embeds fetched by key range {} times, by key list {} times", collection.name,
-                 range_fetches, list_fetches);
+  if (range_fetches + list_fetches + merge_takes > 0)
+    spdlog::info("collection {}: 1:N embeds fetched by key range {} times, by key list {} times, taken from merge "
+                 "streams {} times ({} units fell back)",
+                 collection.name, range_fetches, list_fetches, merge_takes, merge_fallbacks);
 
   Status failure;
   for (auto& run : runs) {
@@ -872,12 +948,15 @@ Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotR
                  collection.table.table, pending.size(), n);
   else if (!pending.empty()) spdlog::info("collection {}: reading table {}", collection.name, collection.table.table);
   UnitQueue queue(std::move(pending));
+  // Planned on the source itself: its readers share its catalog and, per reader, as many open scans.
+  const std::map<const EmbedPlan*, MergeDecision> merge_plan = PlanMergeJoin(collection, source);
   std::atomic<bool> stop_all{false};
   std::vector<std::unique_ptr<CollectionRun>> runs;
   for (size_t i = 0; i < n; ++i) {
     Source& reader = i == 0 ? source : *readers.Get()[i - 1];
     runs.push_back(std::make_unique<CollectionRun>(collection, reader, sink, options, rejects, counters, &stop_all));
     runs.back()->SetUnits(&queue, ordered);
+    runs.back()->SetMergePlan(&merge_plan);
   }
   Status failure = RunGraph(collection, options, runs);
   if (failure.ok() && orphan_unit && options.sample_rows == 0) {

@@ -65,7 +65,12 @@ Status AddMissingParentConditions(const SqlDialect& dialect, ScanCatalog& catalo
 }  // namespace
 
 std::string ComparedColumn(const SqlDialect& dialect, const SqlColumn& column) {
-  return Through(column.compare_function, dialect.QuoteIdentifier(column.name));
+  return Through(column.compare_function, QualifiedColumn(dialect, column));
+}
+
+std::string QualifiedColumn(const SqlDialect& dialect, const SqlColumn& column) {
+  std::string quoted = dialect.QuoteIdentifier(column.name);
+  return column.qualifier.empty() ? quoted : column.qualifier + "." + quoted;
 }
 
 Result<std::string> ComparedLiteral(const SqlDialect& dialect, const SqlColumn& column, const Value& value,
@@ -114,14 +119,49 @@ Result<std::string> KeyRangeCondition(const SqlDialect& dialect, const std::vect
 Result<ScanSql> BuildScanSql(const SqlDialect& dialect, ScanCatalog& catalog, const ScanRequest& request) {
   ScanSql sql;
   S2M_ASSIGN_OR_RETURN(sql.from, catalog.TableSql(request.table));
+  const std::string table_sql = sql.from;
+  // A name of the request as SQL reads it: the parent's carried column, or a column of the scanned table
+  // (qualified when the scan is a join, where the parent may have a column of the same name).
+  auto resolve = [&](const std::string& name) -> Result<SqlColumn> {
+    if (request.IsCarried(name)) {
+      S2M_ASSIGN_OR_RETURN(SqlColumn column, catalog.Column(request.parent_join->parent_table, request.parent_join->carried));
+      column.qualifier = kParentAlias;
+      return column;
+    }
+    S2M_ASSIGN_OR_RETURN(SqlColumn column, catalog.Column(request.table, name));
+    if (request.parent_join) column.qualifier = table_sql;
+    return column;
+  };
+  if (request.parent_join) {
+    const ParentJoin& join = *request.parent_join;
+    if (!request.where.empty() || !request.expressions.empty() || !request.deleted_flag.empty() ||
+        request.key_filter || request.missing_parent || join.columns.empty() ||
+        join.columns.size() != join.parent_columns.size())
+      return Status::Error(StatusCode::kInternal,
+                           fmt::format("a scan of '{}' joined to its parent '{}' takes no \"where\", expression, "
+                                       "deleted flag, key filter or anti-join, and one parent column per join column",
+                                       request.table, join.parent_table));
+    S2M_ASSIGN_OR_RETURN(std::string parent_sql, catalog.TableSql(join.parent_table));
+    std::string on;
+    for (size_t i = 0; i < join.columns.size(); ++i) {
+      S2M_ASSIGN_OR_RETURN(SqlColumn column, resolve(join.columns[i]));
+      S2M_ASSIGN_OR_RETURN(SqlColumn parent, catalog.Column(join.parent_table, join.parent_columns[i]));
+      parent.qualifier = kParentAlias;
+      // Compared as a key filter compares them (SQLite: dates as dates, whatever their spelling).
+      on += fmt::format("{}{} = {}", i ? " AND " : "", Through(column.compare_function, QualifiedColumn(dialect, parent)),
+                        ComparedColumn(dialect, column));
+    }
+    sql.from = fmt::format("{} JOIN {} AS {} ON {}", table_sql, parent_sql, kParentAlias, on);
+  }
   for (const std::string& name : request.columns) {
     if (const std::string* expression = request.ExpressionFor(name)) {
       S2M_ASSIGN_OR_RETURN(std::string cast, catalog.ExpressionCast(request.table, *expression));
       sql.select_items.push_back("(" + *expression + ")" + cast + " AS " + dialect.QuoteIdentifier(name));
       continue;
     }
-    S2M_ASSIGN_OR_RETURN(SqlColumn column, catalog.Column(request.table, name));
-    sql.select_items.push_back(dialect.QuoteIdentifier(column.name) + column.read_cast);
+    S2M_ASSIGN_OR_RETURN(SqlColumn column, resolve(name));
+    sql.select_items.push_back(QualifiedColumn(dialect, column) + column.read_cast +
+                               (request.IsCarried(name) ? " AS " + dialect.QuoteIdentifier(name) : ""));
   }
   if (!request.where.empty()) sql.conditions.push_back("(" + request.where + ")");
   if (!request.deleted_flag.empty()) {
@@ -141,7 +181,7 @@ Result<ScanSql> BuildScanSql(const SqlDialect& dialect, ScanCatalog& catalog, co
     const KeyRange& range = *request.range;
     std::vector<SqlColumn> columns;
     for (const std::string& name : range.columns) {
-      S2M_ASSIGN_OR_RETURN(SqlColumn column, catalog.Column(request.table, name));
+      S2M_ASSIGN_OR_RETURN(SqlColumn column, resolve(name));
       columns.push_back(std::move(column));
     }
     S2M_ASSIGN_OR_RETURN(std::string condition,
@@ -149,7 +189,7 @@ Result<ScanSql> BuildScanSql(const SqlDialect& dialect, ScanCatalog& catalog, co
     if (!condition.empty()) sql.conditions.push_back(std::move(condition));
   }
   for (const OrderTerm& term : request.order_by) {
-    S2M_ASSIGN_OR_RETURN(SqlColumn column, catalog.Column(request.table, term.column));
+    S2M_ASSIGN_OR_RETURN(SqlColumn column, resolve(term.column));
     sql.order_by.push_back(ComparedColumn(dialect, column) + (term.descending ? " DESC" : ""));
   }
   return sql;

@@ -20,6 +20,8 @@ struct SqlColumn {
   std::string literal_cast;      // after each key filter literal (PostgreSQL: "::" + the declared type)
   std::string bound_cast;        // after each key range bound (PostgreSQL: "::int8" for integer keys)
   std::string compare_function;  // both sides of every comparison, and ORDER BY, go through it (SQLite dates)
+  // Prefixed with a dot to the quoted name wherever it is read or compared: the table in a joined scan.
+  std::string qualifier;
 };
 
 // What the builder asks the connector's catalog. Errors (kNotFound naming the table or column) are
@@ -46,11 +48,14 @@ struct ScanSql {
   std::string Select(const SqlDialect& dialect, const std::string& extra_condition = "", uint64_t limit = 0) const;
 };
 
-// The request as SQL: columns and expressions, where, key_filter, missing_parent, range, order_by.
+// The request as SQL: columns and expressions, where, key_filter, missing_parent, range, order_by; with a
+// parent_join, `FROM table JOIN parent AS s2m_parent ON ...`, every column qualified.
 Result<ScanSql> BuildScanSql(const SqlDialect& dialect, ScanCatalog& catalog, const ScanRequest& request);
 
-// `column` as it is compared: quoted, through its compare_function.
+// `column` as it is compared: quoted, qualified, through its compare_function.
 std::string ComparedColumn(const SqlDialect& dialect, const SqlColumn& column);
+// `column` quoted, after its qualifier.
+std::string QualifiedColumn(const SqlDialect& dialect, const SqlColumn& column);
 // `value` as a literal compared with `column`: cast, through its compare_function.
 Result<std::string> ComparedLiteral(const SqlDialect& dialect, const SqlColumn& column, const Value& value,
                                     const std::string& cast);

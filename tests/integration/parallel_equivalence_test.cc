@@ -294,12 +294,17 @@ constexpr char kPortableMapping[] = R"({"collections": {
   "countries": {"from": "country", "embed": {"cities": {"from": "city", "as": "array", "local": "code",
                                                          "foreign": "country_code", "order_by": ["name", "id"]}}}}})";
 
-// How many times the run fetched 1:N embeds by key range and by key list (its info line per collection).
-std::pair<int, int> FetchCounts(const std::string& output, const std::string& collection) {
+// How many times the run fetched 1:N embeds by key range, by key list, and took them from merge streams
+// (its info line per collection), and how many units fell back from merging.
+struct Fetches {
+  int ranges = -1, lists = -1, merges = -1, fallbacks = -1;
+};
+Fetches FetchCounts(const std::string& output, const std::string& collection) {
   std::smatch match;
-  std::regex line("collection " + collection + ": 1:N embeds fetched by key range (\\d+) times, by key list (\\d+) times");
-  if (!std::regex_search(output, match, line)) return {-1, -1};
-  return {std::stoi(match[1]), std::stoi(match[2])};
+  std::regex line("collection " + collection + ": 1:N embeds fetched by key range (\\d+) times, by key list (\\d+) "
+                  "times, taken from merge streams (\\d+) times \\((\\d+) units fell back\\)");
+  if (!std::regex_search(output, match, line)) return {};
+  return {std::stoi(match[1]), std::stoi(match[2]), std::stoi(match[3]), std::stoi(match[4])};
 }
 
 // Every strategy, and every way of cutting the run, gives the reference's documents and rejects: one
@@ -309,27 +314,45 @@ void ExpectEveryStrategyGivesTheSameDocuments(const std::string& source, const s
     const char* name;
     size_t documents;
     bool ranges;  // whose root keys let the first level be fetched by key range
+    bool merges;  // ... and be streamed by the merge join (one integer key column)
   };
-  for (const Collection& c : {Collection{"customers", 2770, true}, Collection{"seats", 1200, true},
-                              Collection{"countries", 1500, false}}) {
+  for (const Collection& c : {Collection{"customers", 2770, true, true}, Collection{"seats", 1200, true, false},
+                              Collection{"countries", 1500, false, false}}) {
     SCOPED_TRACE(std::string(tag) + " " + c.name);
     std::string name = tag + "-" + c.name;
     EqRun reference = RunWith(source, name + "-list", "--embed-fetch list --threads 1 --writers 1 --batch-size 5000",
                               kPortableMapping, c.name);
-    EXPECT_EQ(FetchCounts(reference.result.output, c.name).first, 0) << reference.result.output;
+    Fetches listed = FetchCounts(reference.result.output, c.name);
+    EXPECT_EQ(listed.ranges, 0) << reference.result.output;
+    EXPECT_EQ(listed.merges, 0) << reference.result.output;
     const std::vector<std::string> cuts = {"--threads 1 --writers 1 --batch-size 5000",
                                            "--threads 3 --writers 4 --batch-size 17",
                                            "--threads 2 --writers 1 --batch-size 250"};
-    for (size_t i = 0; i < cuts.size(); ++i) {
-      SCOPED_TRACE(cuts[i]);
-      EqRun run = RunWith(source, name + "-auto" + std::to_string(i), "--embed-fetch auto " + cuts[i], kPortableMapping,
-                          c.name);
+    // auto at every cut; each forced strategy at two of them.
+    std::vector<std::pair<std::string, std::string>> runs;
+    for (const std::string& cut : cuts) runs.push_back({"auto", cut});
+    for (const char* forced : {"merge", "range"})
+      for (size_t i = 1; i < cuts.size(); ++i) runs.push_back({forced, cuts[i]});
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const auto& [strategy, cut] = runs[i];
+      SCOPED_TRACE(strategy + " " + cut);
+      EqRun run = RunWith(source, name + "-" + strategy + std::to_string(i), "--embed-fetch " + strategy + " " + cut,
+                          kPortableMapping, c.name);
       EXPECT_EQ(run.result.exit_code, reference.result.exit_code) << run.result.output;
       EXPECT_EQ(run.reject_lines, reference.reject_lines);
-      auto [ranges, lists] = FetchCounts(run.result.output, c.name);
-      if (c.ranges) EXPECT_GT(ranges, 0) << run.result.output;
-      else EXPECT_EQ(ranges, 0) << "text keys are fetched by key list: " << run.result.output;
-      EXPECT_GE(lists, 0) << run.result.output;
+      Fetches fetched = FetchCounts(run.result.output, c.name);
+      const bool merges = c.merges && strategy != "range";
+      if (merges) {
+        // Both levels (purchases, and lines through purchases) from the streams, every batch.
+        EXPECT_GT(fetched.merges, 0) << run.result.output;
+        EXPECT_EQ(fetched.fallbacks, 0) << run.result.output;
+        EXPECT_EQ(fetched.ranges, 0) << run.result.output;
+      } else {
+        EXPECT_EQ(fetched.merges, 0) << "no merge join for " << c.name << ": " << run.result.output;
+        if (c.ranges && strategy != "merge") EXPECT_GT(fetched.ranges, 0) << run.result.output;
+        else EXPECT_EQ(fetched.ranges, 0) << run.result.output;
+      }
+      EXPECT_GE(fetched.lists, 0) << run.result.output;
       ExpectSameDocuments(reference, run, c.documents);
     }
     // Customers: orphans (purchases of missing customers, some inside batches' key ranges) are rejected

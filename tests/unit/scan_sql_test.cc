@@ -206,6 +206,49 @@ TEST(ScanSql, ChildrenOfAParentKeyRangeWithTheHighBoundIncluded) {
             "(`PlaylistId` = 4 AND `TrackId` <= 5)))");
 }
 
+// The grandchild stream of the merge join: the rows of PlaylistTrack joined to their Track, carrying the
+// Track's AlbumId, bounded and ordered by it first; every column qualified (both tables have TrackId).
+TEST(ScanSql, RowsJoinedToTheirParentCarryTheParentsKey) {
+  ScanRequest request{"PlaylistTrack", {"PlaylistId", "TrackId", "s2m_root_key"}};
+  request.parent_join = ParentJoin{"Track", {"TrackId"}, {"TrackId"}, "AlbumId", "s2m_root_key"};
+  KeyRange range{{"s2m_root_key"}, {Value(3)}, true, {Value(int64_t{9})}};
+  range.high_inclusive = true;
+  request.range = range;
+  request.order_by = {OrderTerm{"s2m_root_key", false}, OrderTerm{"TrackId", false}, OrderTerm{"PlaylistId", true}};
+  EXPECT_EQ(SelectOf(SqliteDialect(), request),
+            "SELECT \"PlaylistTrack\".\"PlaylistId\", \"PlaylistTrack\".\"TrackId\", s2m_parent.\"AlbumId\" AS "
+            "\"s2m_root_key\" FROM \"PlaylistTrack\" JOIN \"Track\" AS s2m_parent ON s2m_parent.\"TrackId\" = "
+            "\"PlaylistTrack\".\"TrackId\" WHERE s2m_parent.\"AlbumId\" IS NOT NULL AND s2m_parent.\"AlbumId\" >= 3 "
+            "AND s2m_parent.\"AlbumId\" <= 9 ORDER BY s2m_parent.\"AlbumId\", \"PlaylistTrack\".\"TrackId\", "
+            "\"PlaylistTrack\".\"PlaylistId\" DESC");
+  EXPECT_EQ(SelectOf(PostgresDialect(), request),
+            "COPY (SELECT \"public\".\"PlaylistTrack\".\"PlaylistId\", \"public\".\"PlaylistTrack\".\"TrackId\", "
+            "s2m_parent.\"AlbumId\" AS \"s2m_root_key\" FROM \"public\".\"PlaylistTrack\" JOIN \"public\".\"Track\" "
+            "AS s2m_parent ON s2m_parent.\"TrackId\" = \"public\".\"PlaylistTrack\".\"TrackId\" WHERE "
+            "s2m_parent.\"AlbumId\" IS NOT NULL AND s2m_parent.\"AlbumId\" >= '3'::int8 AND s2m_parent.\"AlbumId\" <= "
+            "'9'::int8 ORDER BY s2m_parent.\"AlbumId\", \"public\".\"PlaylistTrack\".\"TrackId\", "
+            "\"public\".\"PlaylistTrack\".\"PlaylistId\" DESC) TO STDOUT (FORMAT binary)");
+  EXPECT_EQ(SelectOf(MysqlDialect(), request),
+            "SELECT `PlaylistTrack`.`PlaylistId`, `PlaylistTrack`.`TrackId`, s2m_parent.`AlbumId` AS `s2m_root_key` "
+            "FROM `PlaylistTrack` JOIN `Track` AS s2m_parent ON s2m_parent.`TrackId` = `PlaylistTrack`.`TrackId` "
+            "WHERE s2m_parent.`AlbumId` IS NOT NULL AND s2m_parent.`AlbumId` >= 3 AND s2m_parent.`AlbumId` <= 9 "
+            "ORDER BY s2m_parent.`AlbumId`, `PlaylistTrack`.`TrackId`, `PlaylistTrack`.`PlaylistId` DESC");
+  // A whole table (one unit): no range, the parent rows with a NULL key first, as an open low bound takes them.
+  request.range.reset();
+  EXPECT_EQ(SelectOf(SqliteDialect(), request).find(" WHERE "), std::string::npos);
+}
+
+// The user's SQL of the scanned table is unqualified and could name a parent column: refused, never guessed.
+TEST(ScanSql, AJoinedScanTakesNoWhereNorExpression) {
+  ScanRequest request{"PlaylistTrack", {"TrackId", "s2m_root_key"}, "TrackId > 0"};
+  request.parent_join = ParentJoin{"Track", {"TrackId"}, {"TrackId"}, "AlbumId", "s2m_root_key"};
+  ChinookLikeCatalog catalog(SqliteDialect());
+  Result<ScanSql> sql = BuildScanSql(SqliteDialect(), catalog, request);
+  ASSERT_FALSE(sql.ok());
+  EXPECT_EQ(sql.status().code(), StatusCode::kInternal);
+  EXPECT_NE(sql.status().message().find("joined to its parent 'Track'"), std::string::npos) << sql.status().message();
+}
+
 TEST(ScanSql, CompositeKeyRangeAsOneRowValue) {
   ScanRequest request{"PlaylistTrack", {"TrackId"}};
   request.range = KeyRange{{"PlaylistId", "TrackId"}, {Value(1), Value(20)}, true, {Value(8), Value(5)}};
