@@ -50,7 +50,7 @@ void EmbedResolver::RecordUnmatched(const EmbedPlan& embed, const RowBatch& rows
                   "once compared by value and type (the database compared them with its own type conversion or "
                   "collation); give both join columns the same type and collation",
                   embed.table.table, embed.path, key),
-      RowToJson(rows, row)});
+      RowToJson(rows, row, embed.table.read_columns.size())});
 }
 
 Status EmbedResolver::Resolve(const TablePlan& plan, const RowBatch& parents, std::vector<ResolvedEmbed>* out,

@@ -20,9 +20,9 @@ nlohmann::ordered_json ValueToJson(const Value& v) {
   return ValueToDisplay(v);
 }
 
-std::string RowToJson(const RowBatch& rows, size_t row) {
+std::string RowToJson(const RowBatch& rows, size_t row, size_t columns) {
   nlohmann::ordered_json json = nlohmann::ordered_json::object();
-  for (size_t c = 0; c < rows.width(); ++c) json[rows.columns()[c]] = ValueToJson(rows.at(row, c));
+  for (size_t c = 0; c < rows.width() && c < columns; ++c) json[rows.columns()[c]] = ValueToJson(rows.at(row, c));
   return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

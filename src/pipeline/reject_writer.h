@@ -3,6 +3,7 @@
 // Nothing is dropped silently: every row read is either written or listed here.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -29,8 +30,9 @@ struct RejectRecord {
 // One value as JSON: numbers, strings, booleans and null as themselves, the rest as display text.
 nlohmann::ordered_json ValueToJson(const Value& value);
 
-// One source row as a JSON object (column -> value), for the "row" of a reject record.
-std::string RowToJson(const RowBatch& rows, size_t row);
+// One source row as a JSON object (column -> value), for the "row" of a reject record: its first
+// `columns` columns (a merge stream's rows carry one more, internal, after the table's own).
+std::string RowToJson(const RowBatch& rows, size_t row, size_t columns = SIZE_MAX);
 
 class RejectWriter {
  public:

@@ -81,6 +81,25 @@ TEST(JoinKeys, RowsTheDatabaseMatchedButSql2mongoCannotAreRejected) {
       << run.rejects[0];
 }
 
+// The same at the second level, where the merge join streams the grandchildren joined to their parent
+// with the root key carried as one more column: the reject shows the row as its table has it.
+TEST(JoinKeys, ASecondLevelRowTheDatabaseMatchedIsRejectedWithItsOwnColumnsOnly) {
+  JsonlRun run = RunToJsonl("text_key_deep",
+                            "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+                            "CREATE TABLE m (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p(id));"
+                            "CREATE TABLE c (cid INTEGER PRIMARY KEY, mid VARCHAR(10) REFERENCES m(id));"
+                            "INSERT INTO p VALUES (1); INSERT INTO m VALUES (7, 1); INSERT INTO c VALUES (1, '7');",
+                            R"({"p": {"from": "p", "embed": {"ms": {"from": "m", "as": "array",
+                                "embed": {"cs": {"from": "c", "as": "array"}}}}}})",
+                            "--embed-fetch merge");
+  EXPECT_EQ(run.result.exit_code, 3) << run.result.output;
+  ASSERT_EQ(run.rejects.size(), 1u) << run.result.output;
+  EXPECT_NE(run.rejects[0].find("was returned for key ('7') but its key equals none the batch asked for"),
+            std::string::npos) << run.rejects[0];
+  EXPECT_NE(run.rejects[0].find(R"("row":{"mid":"7","cid":1})"), std::string::npos) << run.rejects[0];
+  EXPECT_EQ(run.rejects[0].find("s2m_root_key"), std::string::npos) << run.rejects[0];
+}
+
 TEST(JoinKeys, ParallelRangesAlsoReadRowsWithANullPrimaryKey) {
   // SQLite lets a BIGINT PRIMARY KEY hold NULL: min()/max() skip it, the ranges must not.
   JsonlRun run = RunToJsonl("null_pk",
