@@ -53,8 +53,9 @@ std::vector<WriteError> WriteErrors(const bson_t* reply) {
       else if (key == "errmsg" && BSON_ITER_HOLDS_UTF8(&field)) message = bson_iter_utf8(&field, nullptr);
     }
     error.reason = fmt::format("{} (code {})", message, error.code);
+    constexpr std::string_view kIdIndex = " index: _id_ ";
     size_t index_name = message.find(" index: ");
-    error.other_unique_index = index_name != std::string::npos && message.compare(index_name, 13, " index: _id_ ") != 0;
+    error.other_unique_index = index_name != std::string::npos && message.compare(index_name, kIdIndex.size(), kIdIndex) != 0;
     errors_found.push_back(std::move(error));
   }
   return errors_found;
@@ -595,14 +596,13 @@ class MongoSink : public Sink {
                              fmt::format("target {}: the server refused document #{} of a bulk of {}", DisplayName(),
                                          server_error.index, positions.size()));
       size_t position = positions[server_error.index];
-      const bool upsert = updates;
-      if (upsert && mode.upgrade && server_error.code == kDuplicateKey && !server_error.other_unique_index) {
+      if (updates && mode.upgrade && server_error.code == kDuplicateKey && !server_error.other_unique_index) {
         // The guard did not match a document that is there: it is at the new version already.
         ++outcome->already_current;
         ++outcome->written;
         continue;
       }
-      if (upsert && server_error.code == kDuplicateKey && !server_error.other_unique_index) collided->push_back(position);
+      if (updates && server_error.code == kDuplicateKey && !server_error.other_unique_index) collided->push_back(position);
       else if (resending && server_error.code == kDuplicateKey) maybe_ours.push_back(position);
       else outcome->refused.push_back(DocumentRefusal{position, std::move(server_error.reason)});
     }
