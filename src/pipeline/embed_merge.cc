@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "pipeline/embed_resolver.h"
 #include "pipeline/embed_strategy.h"
@@ -26,8 +27,22 @@ bool IntegerColumn(Source& source, const std::string& table, const std::string& 
 
 bool HasRowFilters(const TablePlan& table) { return !table.where.empty() || !table.deleted_flag.empty(); }
 
+// Whether `columns` of `table` are exactly its primary key (in any order, named as the catalog names
+// them or in another case).
+bool ArePrimaryKey(Source& source, const std::string& table, const std::vector<std::string>& columns) {
+  Result<TableInfo> info = source.DescribeTable(table);
+  if (!info.ok() || info->primary_key.empty()) return false;
+  std::set<std::string> named;
+  for (const std::string& column : columns) {
+    int index = info->ColumnIndex(column);
+    if (index < 0) return false;
+    named.insert(info->columns[index].name);
+  }
+  return named == std::set<std::string>(info->primary_key.begin(), info->primary_key.end());
+}
+
 // Why the second level `nested` of the merged first level `first` cannot be joined up to the root key, or "".
-std::string WhyNotSecondLevel(const EmbedPlan& first, const EmbedPlan& nested) {
+std::string WhyNotSecondLevel(Source& source, const EmbedPlan& first, const EmbedPlan& nested) {
   if (nested.kind != EmbedKind::kArray) return "N:1 object";
   if (HasRowFilters(first.table))
     return fmt::format("its parent {} has a \"where\" (or soft deletes): the join would read the children of "
@@ -36,6 +51,13 @@ std::string WhyNotSecondLevel(const EmbedPlan& first, const EmbedPlan& nested) {
     return "it has a \"where\", soft deletes or computed columns, whose SQL cannot be qualified in a join";
   for (int column : nested.local_columns)
     if (first.table.ExpressionAt(column)) return "it joins a computed column of its parent";
+  // Joined in the database, a row comes once per parent row that holds its key: two parents of one key
+  // (under one root or two) would each get the rows of both.
+  std::vector<std::string> joined;
+  for (int column : nested.local_columns) joined.push_back(first.table.read_columns[column]);
+  if (!ArePrimaryKey(source, first.table.table, joined))
+    return fmt::format("it joins {}.{}, which is not {}'s primary key: the join would repeat its rows for every "
+                       "parent row of the same key", first.table.table, fmt::join(joined, ", "), first.table.table);
   if (std::find(nested.table.read_columns.begin(), nested.table.read_columns.end(), kCarriedRootKey) !=
       nested.table.read_columns.end())
     return fmt::format("its table has a column named {}", kCarriedRootKey);
@@ -82,7 +104,7 @@ std::map<const EmbedPlan*, MergeDecision> PlanMergeJoin(const CollectionPlan& co
     for (const EmbedPlan& nested : first.table.embeds) {
       if (nested.kind != EmbedKind::kArray) continue;
       MergeDecision second;
-      std::string why_not = decision.merged ? WhyNotSecondLevel(first, nested) : "its parent level is not merged";
+      std::string why_not = decision.merged ? WhyNotSecondLevel(source, first, nested) : "its parent level is not merged";
       if (why_not.empty() && streams + 3 > scans)
         why_not = fmt::format("the source keeps {} scans open at once (a streamed result holds its connection)", scans);
       if (why_not.empty()) {

@@ -4,6 +4,7 @@
 // by parallel key ranges too, and foreign-key cycles do not stop the planner.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "support/test_support.h"
@@ -98,6 +99,32 @@ TEST(JoinKeys, ASecondLevelRowTheDatabaseMatchedIsRejectedWithItsOwnColumnsOnly)
             std::string::npos) << run.rejects[0];
   EXPECT_NE(run.rejects[0].find(R"("row":{"mid":"7","cid":1})"), std::string::npos) << run.rejects[0];
   EXPECT_EQ(run.rejects[0].find("s2m_root_key"), std::string::npos) << run.rejects[0];
+}
+
+// The second level is merged only through its parent's primary key: joined in the database on a
+// column two parent rows share, each grandchild would come once per parent row, in both parents' arrays
+// twice. On such a key the level is fetched by key lists, with the same documents as --embed-fetch list.
+TEST(JoinKeys, AMiddleTableJoinedOnAColumnThatIsNotItsPrimaryKeyIsNotMergedAndNoRowComesTwice) {
+  const std::string sql = "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+                          "CREATE TABLE m (id INTEGER, pid INTEGER);"  // no primary key: id 7 twice
+                          "CREATE TABLE c (cid INTEGER PRIMARY KEY, mid INTEGER);"
+                          "INSERT INTO p VALUES (1), (2); INSERT INTO m VALUES (7, 1), (7, 2);"
+                          "INSERT INTO c VALUES (1, 7), (2, 99);";
+  const std::string mapping = R"({"p": {"from": "p", "embed": {"ms": {"from": "m", "as": "array", "local": "id",
+      "foreign": "pid", "embed": {"cs": {"from": "c", "as": "array", "local": "id", "foreign": "mid"}}}}}})";
+  JsonlRun merged = RunToJsonl("middle_not_pk", sql, mapping, "--embed-fetch merge");
+  JsonlRun listed = RunToJsonl("middle_not_pk_list", sql, mapping, "--embed-fetch list");
+  EXPECT_EQ(merged.result.exit_code, 3) << merged.result.output;  // c 2 is an orphan
+  ASSERT_EQ(merged.lines.size(), 2u) << merged.result.output;
+  EXPECT_EQ(merged.lines[0], R"({ "_id" : 1, "ms" : [ { "id" : 7, "cs" : [ { "cid" : 1 } ] } ] })");
+  EXPECT_EQ(merged.lines[1], R"({ "_id" : 2, "ms" : [ { "id" : 7, "cs" : [ { "cid" : 1 } ] } ] })");
+  EXPECT_EQ(merged.lines, listed.lines);
+  ASSERT_EQ(merged.rejects.size(), 1u) << merged.result.output;
+  EXPECT_NE(merged.rejects[0].find("orphan row of table 'c' for p.ms.cs: its key (99) matches no row of 'm'"),
+            std::string::npos) << merged.rejects[0];
+  // The first level still streams; the second, by key lists.
+  EXPECT_NE(merged.result.output.find("by key list 1 times, taken from merge streams 1 times"), std::string::npos)
+      << merged.result.output;
 }
 
 TEST(JoinKeys, ParallelRangesAlsoReadRowsWithANullPrimaryKey) {
