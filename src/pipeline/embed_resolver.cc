@@ -161,6 +161,7 @@ Status EmbedResolver::ResolveOne(const TablePlan& parent, const EmbedPlan& embed
     }
   }
   if (!outside.empty()) DropRows(outside, out);
+  if (by_stream) streamed_rows_placed_[&embed] += out->rows.rows();
   *embedded_rows += out->rows.rows();
   return Resolve(embed.table, out->rows, &out->nested, embedded_rows);
 }

@@ -46,6 +46,10 @@ class EmbedResolver {
   uint64_t range_fetches() const { return range_fetches_; }
   uint64_t list_fetches() const { return list_fetches_; }
   uint64_t merge_takes() const { return merge_takes_; }
+  // Rows of each array embed taken from a merge stream and placed under a parent of their batch. Each row
+  // of a stream is taken once, so when an embed's count equals its table's row count, every row of that
+  // table is in a document and the orphan scan has nothing to find (RejectOrphans skips it).
+  const std::map<const EmbedPlan*, uint64_t>& streamed_rows_placed() const { return streamed_rows_placed_; }
 
   // The current work unit's merge streams (embed_merge.h): the embeds they stream are taken from them
   // instead of fetched. nullptr: none (a unit not read in key order, or one that fell back).
@@ -82,6 +86,7 @@ class EmbedResolver {
   uint64_t range_fetches_ = 0;
   uint64_t list_fetches_ = 0;
   uint64_t merge_takes_ = 0;
+  std::map<const EmbedPlan*, uint64_t> streamed_rows_placed_;
   MergeStreams* merge_ = nullptr;
 };
 

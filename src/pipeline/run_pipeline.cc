@@ -18,6 +18,7 @@
 #include "pipeline/collection_setup.h"
 #include "pipeline/embed_merge.h"
 #include "pipeline/embed_resolver.h"
+#include "pipeline/embed_strategy.h"
 #include "pipeline/reject_writer.h"
 #include "pipeline/source_reopen.h"
 #include "verify/document_digest.h"
@@ -33,6 +34,10 @@ constexpr size_t kMaxDocumentBytes = 16 * 1024 * 1024;
 // Batches in flight per reader beyond one per writer: enough to keep the readers and the builders busy
 // while the writers wait on the target. Memory is bounded by this times the batch size.
 constexpr size_t kSpareBatchesInFlight = 3;
+
+// The alias of the one column a row count reads (count(*) as a computed column, so every connector
+// reads it through its own scan, in the run's snapshot).
+constexpr char kRowCountAlias[] = "s2m_row_count";
 
 class CollectionRun;
 
@@ -253,20 +258,62 @@ class CollectionRun {
   // What the merge join streams of this collection (PlanMergeJoin), for every unit read in key order.
   void SetMergePlan(const std::map<const EmbedPlan*, MergeDecision>* plan) { merge_plan_ = plan; }
 
-  // Once per collection, after every range is read.
-  Status RejectOrphans() {
-    RejectOrphans(plan_.table);
+  // Once per collection, after every range is read. `placed`: per array embed, the rows every reader
+  // of this run took from merge streams and placed in a document (EmbedResolver::streamed_rows_placed).
+  Status RejectOrphans(const std::map<const EmbedPlan*, uint64_t>& placed) {
+    RejectOrphans(plan_.table, placed);
     return error_;
   }
 
  private:
+  // Whether every row of `embed`'s table (its "where" and soft deletes applied) was placed in a document
+  // by the merge join, so none can be an orphan: `placed` of them, counted against one count(*) in the
+  // snapshot. A stream row is taken at most once and the units' ranges do not overlap, so placed never
+  // exceeds the table's rows; equal means all. Anything else (a unit done by an earlier run, a unit that
+  // fell back to key lists, rows in no unit's range, a count the source cannot give) leaves the anti-join.
+  // The count reads an index where the table has one; the anti-join probes the parent for every child
+  // row (measured: 14 % of a two-level run's instructions on SQLite, 1.6 s of PostgreSQL at SF 1).
+  //
+  // (A second level's stream is joined to its parent table in the database, once per parent row holding
+  // a key: PlanMergeJoin merges it only when the parent's joined columns are its primary key, so no row
+  // comes, and is counted, twice.)
+  bool EveryRowPlaced(const EmbedPlan& embed, uint64_t placed) {
+    const TablePlan& table = embed.table;
+    if (placed == 0 || std::find(table.read_columns.begin(), table.read_columns.end(), kRowCountAlias) !=
+                           table.read_columns.end())
+      return false;
+    ScanRequest request = table.ScanOfRows();
+    request.columns = {kRowCountAlias};
+    request.expressions = {{kRowCountAlias, "count(*)"}};
+    Result<std::unique_ptr<RowStream>> stream = source_.Scan(request);
+    RowBatch rows;
+    Result<bool> more = stream.ok() ? (*stream)->Next(&rows, 1) : Result<bool>(stream.status());
+    std::optional<int64_t> counted = more.ok() && more.value() && rows.rows() == 1 ? IntegerKeyOf(rows.at(0, 0))
+                                                                                 : std::nullopt;
+    if (!counted) {
+      spdlog::debug("collection {}: no row count of {} ({}); looking for orphan rows by anti-join", plan_.name,
+                    table.table, more.ok() ? "no integer count" : more.status().message());
+      return false;
+    }
+    bool all = static_cast<uint64_t>(*counted) == placed;
+    spdlog::debug("collection {}: {} of the {} rows of {} placed by the merge join{}", plan_.name, placed, *counted,
+                  table.table, all ? ": no orphan row possible, no anti-join" : "; looking for orphan rows by anti-join");
+    return all;
+  }
+
   // Child rows whose parent row does not exist can be placed in no document: each goes to the rejects
-  // file with its reason rather than vanishing. One anti-join query per array embed, in the snapshot.
-  void RejectOrphans(const TablePlan& parent) {
+  // file with its reason rather than vanishing. One anti-join query per array embed, in the snapshot,
+  // unless the merge join placed every row of the embed's table.
+  void RejectOrphans(const TablePlan& parent, const std::map<const EmbedPlan*, uint64_t>& placed) {
     if (failed_.load()) return;
     for (const EmbedPlan& embed : parent.embeds) {
       if (embed.kind != EmbedKind::kArray) {
-        RejectOrphans(embed.table);
+        RejectOrphans(embed.table, placed);
+        continue;
+      }
+      auto streamed = placed.find(&embed);
+      if (streamed != placed.end() && EveryRowPlaced(embed, streamed->second)) {
+        RejectOrphans(embed.table, placed);
         continue;
       }
       ScanRequest request = embed.table.ScanOfReadColumns();
@@ -298,7 +345,7 @@ class CollectionRun {
                                     RowToJson(rows, row), embed.table.table});
         }
       }
-      RejectOrphans(embed.table);
+      RejectOrphans(embed.table, placed);
     }
   }
 
@@ -960,7 +1007,10 @@ Status RunCollection(const CollectionPlan& collection, Source& source, SnapshotR
   }
   Status failure = RunGraph(collection, options, runs);
   if (failure.ok() && orphan_unit && options.sample_rows == 0) {
-    failure = runs[0]->RejectOrphans();
+    std::map<const EmbedPlan*, uint64_t> placed;
+    for (const auto& run : runs)
+      for (const auto& [embed, rows] : run->resolver().streamed_rows_placed()) placed[embed] += rows;
+    failure = runs[0]->RejectOrphans(placed);
     if (failure.ok()) ledger.MarkDone(*orphan_unit);
   }
   return failure;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <regex>
 
 #include "support/test_support.h"
 
@@ -125,6 +126,80 @@ TEST(JoinKeys, AMiddleTableJoinedOnAColumnThatIsNotItsPrimaryKeyIsNotMergedAndNo
   // The first level still streams; the second, by key lists.
   EXPECT_NE(merged.result.output.find("by key list 1 times, taken from merge streams 1 times"), std::string::npos)
       << merged.result.output;
+}
+
+// Three levels, p > m > c, read by the merge join in small batches over several units.
+std::string ThreeLevels(const std::string& extra_rows) {
+  return "CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT);"
+         "CREATE TABLE m (id INTEGER PRIMARY KEY, pid INTEGER, v TEXT);"
+         "CREATE TABLE c (cid INTEGER PRIMARY KEY, mid INTEGER, v TEXT);"
+         "CREATE INDEX m_pid ON m (pid); CREATE INDEX c_mid ON c (mid);"
+         "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 270)"
+         "  INSERT INTO c SELECT x, (x * 37) % 90 + 1, 'c' || x FROM n;"
+         "INSERT INTO m SELECT cid, (cid * 11) % 30 * 2 + 2, 'm' || cid FROM c WHERE cid <= 90;"  // even parents 2..60
+         "INSERT INTO p SELECT cid * 2, 'p' || cid FROM c WHERE cid <= 30;" + extra_rows;
+}
+constexpr char kThreeLevels[] = R"({"p": {"from": "p", "embed": {"ms": {"from": "m", "as": "array", "foreign": "pid",
+    "order_by": ["id"], "embed": {"cs": {"from": "c", "as": "array", "foreign": "mid", "order_by": ["cid"]}}}}}})";
+
+JsonlRun RunVerbose(const std::string& name, const std::string& sql, const std::string& collections) {
+  std::string db = MakeSqliteDatabase(name + ".db", sql);
+  std::string mapping = WriteTempFile(name + ".json", "{\"collections\": " + std::string(collections) + "}");
+  std::string out = WriteTempFile(name + ".out.jsonl", "");
+  std::string rejects = WriteTempFile(name + ".rejects.jsonl", "");
+  JsonlRun run;
+  run.result = RunCli("-v run " + ShellQuote(mapping) + " --source " + ShellQuote("sqlite:" + db) + " --target " +
+                      ShellQuote("jsonl:" + out) + " --rejects " + ShellQuote(rejects) +
+                      " --embed-fetch merge --threads 2 --units 3 --batch-size 4 --progress none");
+  std::ifstream documents(out), reject_lines(rejects);
+  for (std::string line; std::getline(documents, line);) run.lines.push_back(line);
+  for (std::string line; std::getline(reject_lines, line);) run.rejects.push_back(line);
+  return run;
+}
+
+size_t Occurrences(const std::vector<std::string>& lines, const std::string& text) {
+  size_t n = 0;
+  for (const auto& line : lines)
+    for (size_t at = line.find(text); at != std::string::npos; at = line.find(text, at + 1)) ++n;
+  return n;
+}
+
+// When the merge join placed every row of a level's table in a document, one count(*) proves there is
+// no orphan and the anti-join is not run; one orphan anywhere (in a gap between parents, past the last
+// one, or below an orphan) and the anti-join runs and rejects it, as before.
+TEST(JoinKeys, AMergeJoinThatPlacedEveryRowNeedsNoOrphanScanAndAnOrphanIsStillRejected) {
+  JsonlRun clean = RunVerbose("orphans_none", ThreeLevels(""), kThreeLevels);
+  ASSERT_EQ(clean.result.exit_code, 0) << clean.result.output;
+  EXPECT_TRUE(std::regex_search(clean.result.output, std::regex("reading table p as [2-9] work units"))) << clean.result.output;
+  EXPECT_NE(clean.result.output.find("90 of the 90 rows of m placed by the merge join: no orphan row possible, no anti-join"),
+            std::string::npos) << clean.result.output;
+  EXPECT_NE(clean.result.output.find("270 of the 270 rows of c placed by the merge join: no orphan row possible, no anti-join"),
+            std::string::npos) << clean.result.output;
+  EXPECT_EQ(clean.result.output.find("by anti-join"), std::string::npos) << clean.result.output;
+  EXPECT_EQ(clean.lines.size(), 30u);
+  EXPECT_EQ(Occurrences(clean.lines, R"("cid" : )"), 270u);
+  EXPECT_EQ(Occurrences(clean.lines, R"({ "id" : )"), 90u);
+  EXPECT_TRUE(clean.rejects.empty());
+
+  // m 91 of parent 31 (odd: in a gap, inside a unit's range), m 92 of parent 999 (past the last), c 271
+  // of m 999 (no such m), c 272 of m 91 (below an orphan: its parent exists, so it is not an orphan).
+  JsonlRun orphans = RunVerbose("orphans_some",
+                                ThreeLevels("INSERT INTO m VALUES (91, 31, 'gap'), (92, 999, 'past');"
+                                            "INSERT INTO c VALUES (271, 999, 'lost'), (272, 91, 'under');"),
+                                kThreeLevels);
+  EXPECT_EQ(orphans.result.exit_code, 3) << orphans.result.output;
+  EXPECT_NE(orphans.result.output.find("90 of the 92 rows of m placed by the merge join; looking for orphan rows by anti-join"),
+            std::string::npos) << orphans.result.output;
+  EXPECT_NE(orphans.result.output.find("270 of the 272 rows of c placed by the merge join; looking for orphan rows by anti-join"),
+            std::string::npos) << orphans.result.output;
+  ASSERT_EQ(orphans.rejects.size(), 3u) << orphans.result.output;
+  EXPECT_TRUE(AnyLineHas(orphans.rejects, R"(orphan row of table 'm' for p.ms: its key (31) matches no row of 'p')"));
+  EXPECT_TRUE(AnyLineHas(orphans.rejects, R"(orphan row of table 'm' for p.ms: its key (999) matches no row of 'p')"));
+  EXPECT_TRUE(AnyLineHas(orphans.rejects, R"(orphan row of table 'c' for p.ms.cs: its key (999) matches no row of 'm')"));
+  // The same documents as without the orphans (m 91 and its c 272 are in none), in any order (2 threads).
+  std::sort(orphans.lines.begin(), orphans.lines.end());
+  std::sort(clean.lines.begin(), clean.lines.end());
+  EXPECT_TRUE(orphans.lines == clean.lines);
 }
 
 TEST(JoinKeys, ParallelRangesAlsoReadRowsWithANullPrimaryKey) {
