@@ -13,11 +13,18 @@
 
 namespace sql2mongo {
 
-// The rows of one embed fetched for one batch of parent rows, grouped by join key.
+// Rows [first, first + count) of a batch.
+struct RowSpan {
+  uint32_t first = 0;
+  uint32_t count = 0;
+};
+
+// The rows of one embed fetched for one batch of parent rows, grouped by join key: each key's rows are
+// one run of `rows`, in the embed's order_by (a span, not a list of row numbers: no allocation per key).
 struct ResolvedEmbed {
   RowBatch rows;
-  // Join key (see AppendJoinKey) -> indices into `rows`, in the embed's order_by.
-  std::unordered_map<std::string, std::vector<uint32_t>> rows_by_key;
+  // Join key (see AppendJoinKey) -> its rows.
+  std::unordered_map<std::string, RowSpan> rows_by_key;
   std::vector<ResolvedEmbed> nested;  // one per embed of the embedded table, resolved for `rows`
 };
 

@@ -55,7 +55,7 @@ Status AppendEmbed(const TablePlan& plan, const ShapeNode& node, const RowBatch&
   const EmbedPlan& embed = plan.embeds[node.embed];
   const ResolvedEmbed& resolved = embeds[node.embed];
   std::string join_key;
-  const std::vector<uint32_t>* matches = nullptr;
+  const RowSpan* matches = nullptr;
   if (JoinKeyOf(rows, row, embed.local_columns, &join_key)) {
     auto it = resolved.rows_by_key.find(join_key);
     if (it != resolved.rows_by_key.end()) matches = &it->second;
@@ -66,10 +66,10 @@ Status AppendEmbed(const TablePlan& plan, const ShapeNode& node, const RowBatch&
     Status status;
     if (matches) {
       char index_buffer[16];
-      for (uint32_t i = 0; i < matches->size() && status.ok(); ++i) {
+      for (uint32_t i = 0; i < matches->count && status.ok(); ++i) {
         const char* index_key;
         size_t index_length = bson_uint32_to_string(i, &index_key, index_buffer, sizeof index_buffer);
-        status = AppendEmbeddedRow(embed, resolved, (*matches)[i], &array, index_key, index_length, context);
+        status = AppendEmbeddedRow(embed, resolved, matches->first + i, &array, index_key, index_length, context);
       }
     }
     bson_append_array_end(doc, &array);
@@ -82,7 +82,7 @@ Status AppendEmbed(const TablePlan& plan, const ShapeNode& node, const RowBatch&
     bson_append_null(doc, key, static_cast<int>(key_length));
     return Status::Ok();
   }
-  return AppendEmbeddedRow(embed, resolved, matches->front(), doc, key, key_length, context);
+  return AppendEmbeddedRow(embed, resolved, matches->first, doc, key, key_length, context);
 }
 
 Status AppendShape(const TablePlan& plan, const std::vector<ShapeNode>& shape, const RowBatch& rows, size_t row,

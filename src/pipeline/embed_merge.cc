@@ -186,6 +186,15 @@ Status MergeStreams::Take(const EmbedPlan& embed, RowBatch* rows) {
   Stream& stream = streams_.at(&embed);
   *rows = RowBatch(stream.pending.columns());
   if (!started_) return Status::Ok();
+  // Batches take similar numbers of rows: one allocation per batch rather than a growth by doubling
+  // that moves every cell again (perf, two levels from PostgreSQL: Take, with the memmove and the Value
+  // moves under it, was 16 % of the client's time).
+  rows->Reserve(stream.last_batch_rows + stream.last_batch_rows / 8);
+  struct Remember {
+    Stream& stream;
+    RowBatch* rows;
+    ~Remember() { stream.last_batch_rows = rows->rows(); }
+  } remember{stream, rows};
   while (true) {
     if (stream.next == stream.pending.rows()) {
       if (stream.ended) return Status::Ok();

@@ -70,6 +70,7 @@ class MergeStreams {
     bool ended = false;
     int64_t last_taken = INT64_MIN;
     bool took_any = false;
+    size_t last_batch_rows = 0;  // rows the last batch took: room reserved for the next
   };
 
   std::map<const EmbedPlan*, Stream> streams_;

@@ -20,23 +20,22 @@ bool IntegerKey(const RowBatch& rows, size_t row, const std::vector<int>& column
   return true;
 }
 
-// Removes the rows `drop` (ascending) from out->rows, renumbering out->rows_by_key.
-void DropRows(const std::vector<uint32_t>& drop, ResolvedEmbed* out) {
-  RowBatch kept(out->rows.columns());
-  kept.Reserve(out->rows.rows() - drop.size());
-  std::vector<uint32_t> renumbered(out->rows.rows());
-  size_t next_drop = 0;
-  for (size_t row = 0; row < out->rows.rows(); ++row) {
-    if (next_drop < drop.size() && drop[next_drop] == row) {
-      ++next_drop;
-      continue;
-    }
-    renumbered[row] = static_cast<uint32_t>(kept.rows());
-    CopyRow(out->rows, row, &kept);
-  }
-  for (auto& [key, rows] : out->rows_by_key)
-    for (uint32_t& row : rows) row = renumbered[row];
-  out->rows = std::move(kept);
+// Keeps the rows of `rows` whose group (group[row]) is not kLeftOut, group by group, each group's rows in
+// their order: what the database returned is grouped by key already, but the SQL comparison may
+// interleave keys that sql2mongo tells apart ('abc' and 'ABC' under a case-blind collation), and rows
+// left out (another batch's, rejected) leave holes. `starts`: where each group begins in the result.
+constexpr uint32_t kLeftOut = UINT32_MAX;
+
+void Regroup(const std::vector<uint32_t>& group, const std::vector<uint32_t>& starts, uint32_t kept,
+             RowBatch* rows) {
+  std::vector<uint32_t> order(kept);
+  std::vector<uint32_t> next = starts;
+  for (size_t row = 0; row < group.size(); ++row)
+    if (group[row] != kLeftOut) order[next[group[row]]++] = static_cast<uint32_t>(row);
+  RowBatch regrouped(rows->columns());
+  regrouped.Reserve(kept);
+  for (uint32_t row : order) CopyRow(*rows, row, &regrouped);
+  *rows = std::move(regrouped);
 }
 
 }  // namespace
@@ -115,22 +114,24 @@ Status EmbedResolver::FetchRange(const EmbedPlan& embed, std::vector<Value> firs
 
 Status EmbedResolver::ResolveOne(const TablePlan& parent, const EmbedPlan& embed, const RowBatch& parents,
                                  ResolvedEmbed* out, uint64_t* embedded_rows) {
-  // Distinct non-NULL parent keys, in first-seen order.
+  // Distinct non-NULL parent keys, in first-seen order (their values only for a query to name them).
+  const bool by_stream = embed.kind == EmbedKind::kArray && merge_ && merge_->Streams(embed);
   std::unordered_set<std::string> seen;
+  seen.reserve(parents.rows());
   std::vector<std::string> key_texts;
   std::vector<std::vector<Value>> keys;
   std::string key;
   for (size_t row = 0; row < parents.rows(); ++row) {
     if (!JoinKeyOf(parents, row, embed.local_columns, &key) || !seen.insert(key).second) continue;
+    key_texts.push_back(key);
+    if (by_stream) continue;
     std::vector<Value> values;
     for (int column : embed.local_columns) values.push_back(parents.at(row, column));
     keys.push_back(std::move(values));
-    key_texts.push_back(key);
   }
   out->rows = RowBatch(embed.table.read_columns);
   if (embed.kind == EmbedKind::kObject) return ResolveFromCache(embed, key_texts, std::move(keys), out, embedded_rows);
 
-  const bool by_stream = merge_ && merge_->Streams(embed);
   const bool by_range = !by_stream && (mode_ == EmbedFetchMode::kAuto || mode_ == EmbedFetchMode::kRange) &&
                         RangeFetchAllowed(embed, parent) && KeysFormRange(keys);
   if (by_stream) {
@@ -144,25 +145,57 @@ Status EmbedResolver::ResolveOne(const TablePlan& parent, const EmbedPlan& embed
     S2M_RETURN_IF_ERROR(Fetch(embed, std::move(keys), &out->rows));
   }
   // Rows arrive in order_by order and every key lives in exactly one query (or one stream, where each
-  // key's rows are consecutive), so appending keeps each parent's array in order_by order.
+  // key's rows are consecutive), ordered by the join columns first: each key's rows are one run, in
+  // order_by order. A row compares its key with the row before it, so the hash maps are asked once per
+  // key, not once per row.
+  const size_t fetched = out->rows.rows();
   out->rows_by_key.reserve(key_texts.size());
-  std::vector<uint32_t> outside;  // range fetch: children of parents outside this batch
-  for (size_t row = 0; row < out->rows.rows(); ++row) {
-    if (JoinKeyOf(out->rows, row, embed.foreign_columns, &key) && seen.count(key)) {
-      out->rows_by_key[key].push_back(static_cast<uint32_t>(row));
+  std::vector<uint32_t> group(fetched, kLeftOut);  // per row: its key's place in first-seen order
+  std::vector<uint32_t> group_rows;                // per group: its rows
+  bool consecutive = true;                         // every group one run, in group order, none left out
+  uint64_t unmatched = 0;
+  std::string previous;
+  uint32_t previous_group = kLeftOut;
+  for (size_t row = 0; row < fetched; ++row) {
+    bool has_key = JoinKeyOf(out->rows, row, embed.foreign_columns, &key);
+    if (has_key && previous_group != kLeftOut && key == previous) {
+      group[row] = previous_group;
+      ++group_rows[previous_group];
+    } else if (has_key && seen.count(key)) {
+      auto [entry, added] = out->rows_by_key.try_emplace(key, RowSpan{static_cast<uint32_t>(group_rows.size()), 0});
+      if (added) group_rows.push_back(0);
+      else consecutive = false;  // a key met again after another one
+      previous_group = group[row] = entry->second.first;
+      ++group_rows[previous_group];
+      previous = key;
     } else if ((by_range || by_stream) && IntegerKey(out->rows, row, embed.foreign_columns)) {
       // An integer key in the range that no parent of the batch holds: the child of a parent read in
       // another batch (which reads it again), or an orphan (which the orphan scan rejects); from a merge
       // stream, also the child of a parent row left out (of a missing grandparent, or a NULL key). A key
       // of another type was matched by the database's own conversion: rejected below, as with a key list.
-      outside.push_back(static_cast<uint32_t>(row));
+      consecutive = false;
+      previous_group = kLeftOut;
     } else {
       RecordUnmatched(embed, out->rows, row);
+      ++unmatched;
+      consecutive = false;
+      previous_group = kLeftOut;
     }
   }
-  if (!outside.empty()) DropRows(outside, out);
-  if (by_stream) streamed_rows_placed_[&embed] += out->rows.rows();
-  *embedded_rows += out->rows.rows();
+  std::vector<uint32_t> starts(group_rows.size());
+  uint32_t kept = 0;
+  for (size_t g = 0; g < group_rows.size(); ++g) {
+    starts[g] = kept;
+    kept += group_rows[g];
+  }
+  if (!consecutive) Regroup(group, starts, kept, &out->rows);
+  for (auto& [key_text, span] : out->rows_by_key) {
+    uint32_t g = span.first;
+    span = RowSpan{starts[g], group_rows[g]};
+  }
+  if (by_stream) streamed_rows_placed_[&embed] += kept;
+  // Rows rejected above count as read (joined), as the rejects count them.
+  *embedded_rows += kept + unmatched;
   return Resolve(embed.table, out->rows, &out->nested, embedded_rows);
 }
 
@@ -210,7 +243,7 @@ Status EmbedResolver::ResolveFromCache(const EmbedPlan& embed, const std::vector
       if (cache.missing.size() < kParentCacheRows) cache.missing.insert(key_text);
       continue;
     }
-    out->rows_by_key[key_text].push_back(static_cast<uint32_t>(out->rows.rows() - 1));
+    out->rows_by_key.try_emplace(key_text, RowSpan{static_cast<uint32_t>(out->rows.rows() - 1), 1});
   }
   return Resolve(embed.table, out->rows, &out->nested, embedded_rows);
 }

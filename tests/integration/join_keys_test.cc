@@ -102,6 +102,24 @@ TEST(JoinKeys, ASecondLevelRowTheDatabaseMatchedIsRejectedWithItsOwnColumnsOnly)
   EXPECT_EQ(run.rejects[0].find("s2m_root_key"), std::string::npos) << run.rejects[0];
 }
 
+// A case-blind collation orders 'abc' and 'ABC' as one key, interleaving their rows; sql2mongo tells
+// them apart, so each parent's array gets its own key's rows, still in order_by order.
+TEST(JoinKeys, RowsOfKeysTheDatabaseInterleavesGoToTheirOwnParentInOrder) {
+  JsonlRun run = RunToJsonl("nocase",
+                            "CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT);"
+                            "CREATE TABLE c (id INTEGER PRIMARY KEY, code TEXT COLLATE NOCASE, n INTEGER);"
+                            "INSERT INTO p VALUES (1, 'abc'), (2, 'ABC');"
+                            "INSERT INTO c VALUES (1, 'abc', 10), (2, 'ABC', 20), (3, 'abc', 30), (4, 'Abc', 40), (5, 'ABC', 50);",
+                            R"({"p": {"from": "p", "embed": {"cs": {"from": "c", "as": "array", "local": "code",
+                                "foreign": "code", "order_by": ["id"], "fields": {"n": "n"}}}}})");
+  EXPECT_EQ(run.result.exit_code, 3) << run.result.output;  // 'Abc' is nobody's
+  ASSERT_EQ(run.lines.size(), 2u) << run.result.output;
+  EXPECT_EQ(run.lines[0], R"({ "_id" : 1, "code" : "abc", "cs" : [ { "n" : 10 }, { "n" : 30 } ] })");
+  EXPECT_EQ(run.lines[1], R"({ "_id" : 2, "code" : "ABC", "cs" : [ { "n" : 20 }, { "n" : 50 } ] })");
+  EXPECT_TRUE(AnyLineHas(run.rejects, "was returned for key ('Abc') but its key equals none the batch asked for"))
+      << run.result.output;
+}
+
 // The second level is merged only through its parent's primary key: joined in the database on a
 // column two parent rows share, each grandchild would come once per parent row, in both parents' arrays
 // twice. On such a key the level is fetched by key lists, with the same documents as --embed-fetch list.
