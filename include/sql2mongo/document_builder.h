@@ -23,7 +23,7 @@ struct RowSpan {
 // one run of `rows`, in the embed's order_by (a span, not a list of row numbers: no allocation per key).
 struct ResolvedEmbed {
   RowBatch rows;
-  // Join key (see AppendJoinKey) -> its rows.
+  // Join key (see AppendJoinKey) -> its rows (an array's parent keys without rows may hold empty spans).
   std::unordered_map<std::string, RowSpan> rows_by_key;
   std::vector<ResolvedEmbed> nested;  // one per embed of the embedded table, resolved for `rows`
 };

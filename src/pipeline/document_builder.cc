@@ -58,7 +58,7 @@ Status AppendEmbed(const TablePlan& plan, const ShapeNode& node, const RowBatch&
   const RowSpan* matches = nullptr;
   if (JoinKeyOf(rows, row, embed.local_columns, &join_key)) {
     auto it = resolved.rows_by_key.find(join_key);
-    if (it != resolved.rows_by_key.end()) matches = &it->second;
+    if (it != resolved.rows_by_key.end() && it->second.count > 0) matches = &it->second;
   }
   if (embed.kind == EmbedKind::kArray) {
     bson_t array;

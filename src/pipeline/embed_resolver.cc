@@ -114,23 +114,27 @@ Status EmbedResolver::FetchRange(const EmbedPlan& embed, std::vector<Value> firs
 
 Status EmbedResolver::ResolveOne(const TablePlan& parent, const EmbedPlan& embed, const RowBatch& parents,
                                  ResolvedEmbed* out, uint64_t* embedded_rows) {
-  // Distinct non-NULL parent keys, in first-seen order (their values only for a query to name them).
-  const bool by_stream = embed.kind == EmbedKind::kArray && merge_ && merge_->Streams(embed);
-  std::unordered_set<std::string> seen;
-  seen.reserve(parents.rows());
-  std::vector<std::string> key_texts;
+  // Distinct non-NULL parent keys, in first-seen order (their values only for a query to name them). An
+  // array's keys go straight into out->rows_by_key, each with no rows yet (first == kLeftOut): the
+  // rows fetched are then looked up there, in one hash map.
+  const bool is_array = embed.kind == EmbedKind::kArray;
+  const bool by_stream = is_array && merge_ && merge_->Streams(embed);
+  std::unordered_set<std::string> seen;  // an object's keys
+  std::vector<std::string> key_texts;    // an object's keys, in order
   std::vector<std::vector<Value>> keys;
   std::string key;
+  if (is_array) out->rows_by_key.reserve(parents.rows());
   for (size_t row = 0; row < parents.rows(); ++row) {
-    if (!JoinKeyOf(parents, row, embed.local_columns, &key) || !seen.insert(key).second) continue;
-    key_texts.push_back(key);
+    if (!JoinKeyOf(parents, row, embed.local_columns, &key)) continue;
+    if (is_array ? !out->rows_by_key.try_emplace(key, RowSpan{kLeftOut, 0}).second : !seen.insert(key).second) continue;
+    if (!is_array) key_texts.push_back(key);
     if (by_stream) continue;
     std::vector<Value> values;
     for (int column : embed.local_columns) values.push_back(parents.at(row, column));
     keys.push_back(std::move(values));
   }
   out->rows = RowBatch(embed.table.read_columns);
-  if (embed.kind == EmbedKind::kObject) return ResolveFromCache(embed, key_texts, std::move(keys), out, embedded_rows);
+  if (!is_array) return ResolveFromCache(embed, key_texts, std::move(keys), out, embedded_rows);
 
   const bool by_range = !by_stream && (mode_ == EmbedFetchMode::kAuto || mode_ == EmbedFetchMode::kRange) &&
                         RangeFetchAllowed(embed, parent) && KeysFormRange(keys);
@@ -149,7 +153,6 @@ Status EmbedResolver::ResolveOne(const TablePlan& parent, const EmbedPlan& embed
   // order_by order. A row compares its key with the row before it, so the hash maps are asked once per
   // key, not once per row.
   const size_t fetched = out->rows.rows();
-  out->rows_by_key.reserve(key_texts.size());
   std::vector<uint32_t> group(fetched, kLeftOut);  // per row: its key's place in first-seen order
   std::vector<uint32_t> group_rows;                // per group: its rows
   bool consecutive = true;                         // every group one run, in group order, none left out
@@ -161,10 +164,14 @@ Status EmbedResolver::ResolveOne(const TablePlan& parent, const EmbedPlan& embed
     if (has_key && previous_group != kLeftOut && key == previous) {
       group[row] = previous_group;
       ++group_rows[previous_group];
-    } else if (has_key && seen.count(key)) {
-      auto [entry, added] = out->rows_by_key.try_emplace(key, RowSpan{static_cast<uint32_t>(group_rows.size()), 0});
-      if (added) group_rows.push_back(0);
-      else consecutive = false;  // a key met again after another one
+    } else if (auto entry = has_key ? out->rows_by_key.find(key) : out->rows_by_key.end();
+               entry != out->rows_by_key.end()) {
+      if (entry->second.first == kLeftOut) {
+        entry->second.first = static_cast<uint32_t>(group_rows.size());
+        group_rows.push_back(0);
+      } else {
+        consecutive = false;  // a key met again after another one
+      }
       previous_group = group[row] = entry->second.first;
       ++group_rows[previous_group];
       previous = key;
@@ -191,7 +198,7 @@ Status EmbedResolver::ResolveOne(const TablePlan& parent, const EmbedPlan& embed
   if (!consecutive) Regroup(group, starts, kept, &out->rows);
   for (auto& [key_text, span] : out->rows_by_key) {
     uint32_t g = span.first;
-    span = RowSpan{starts[g], group_rows[g]};
+    span = g == kLeftOut ? RowSpan{} : RowSpan{starts[g], group_rows[g]};  // a parent without rows: empty
   }
   if (by_stream) streamed_rows_placed_[&embed] += kept;
   // Rows rejected above count as read (joined), as the rejects count them.
