@@ -3,6 +3,7 @@
 
 #include <bson/bson.h>
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -13,10 +14,11 @@
 
 namespace sql2mongo {
 
-// Rows [first, first + count) of a batch.
+// Rows [first, first + count) of a batch: of the embed's own `rows`, or of `in` when that is set.
 struct RowSpan {
   uint32_t first = 0;
   uint32_t count = 0;
+  const RowBatch* in = nullptr;  // a batch of ResolvedEmbed::borrowed (an N:1 row from the cache)
 };
 
 // The rows of one embed fetched for one batch of parent rows, grouped by join key: each key's rows are
@@ -26,6 +28,9 @@ struct ResolvedEmbed {
   // Join key (see AppendJoinKey) -> its rows (an array's parent keys without rows may hold empty spans).
   std::unordered_map<std::string, RowSpan> rows_by_key;
   std::vector<ResolvedEmbed> nested;  // one per embed of the embedded table, resolved for `rows`
+  // The read-only batches of cached N:1 rows that spans point into, held while this batch is built:
+  // an N:1 row read once is shared by every document that embeds it, not copied per batch.
+  std::vector<std::shared_ptr<const RowBatch>> borrowed;
 };
 
 // The join key of `row` over `columns`; false when any of them is NULL (NULL joins nothing).

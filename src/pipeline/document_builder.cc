@@ -33,18 +33,18 @@ Status AppendField(const TablePlan& plan, const ShapeNode& node, const RowBatch&
 }
 
 // One element of an array embed, or the single row of an object embed.
-Status AppendEmbeddedRow(const EmbedPlan& embed, const ResolvedEmbed& resolved, uint32_t child_row, bson_t* parent,
-                         const char* key, size_t key_length, BuildContext* context) {
+Status AppendEmbeddedRow(const EmbedPlan& embed, const ResolvedEmbed& resolved, const RowBatch& rows,
+                         uint32_t child_row, bson_t* parent, const char* key, size_t key_length, BuildContext* context) {
   const TablePlan& table = embed.table;
   if (table.value_column >= 0) {
     ShapeNode value_node;
     value_node.column = table.value_column;
     value_node.type = table.value_type;
-    return AppendField(table, value_node, resolved.rows, child_row, parent, key, key_length);
+    return AppendField(table, value_node, rows, child_row, parent, key, key_length);
   }
   bson_t child;
   bson_append_document_begin(parent, key, static_cast<int>(key_length), &child);
-  Status status = AppendShape(table, table.shape, resolved.rows, child_row, resolved.nested, &child, context);
+  Status status = AppendShape(table, table.shape, rows, child_row, resolved.nested, &child, context);
   bson_append_document_end(parent, &child);
   return status;
 }
@@ -69,7 +69,8 @@ Status AppendEmbed(const TablePlan& plan, const ShapeNode& node, const RowBatch&
       for (uint32_t i = 0; i < matches->count && status.ok(); ++i) {
         const char* index_key;
         size_t index_length = bson_uint32_to_string(i, &index_key, index_buffer, sizeof index_buffer);
-        status = AppendEmbeddedRow(embed, resolved, matches->first + i, &array, index_key, index_length, context);
+        status = AppendEmbeddedRow(embed, resolved, matches->in ? *matches->in : resolved.rows, matches->first + i,
+                                   &array, index_key, index_length, context);
       }
     }
     bson_append_array_end(doc, &array);
@@ -82,7 +83,8 @@ Status AppendEmbed(const TablePlan& plan, const ShapeNode& node, const RowBatch&
     bson_append_null(doc, key, static_cast<int>(key_length));
     return Status::Ok();
   }
-  return AppendEmbeddedRow(embed, resolved, matches->first, doc, key, key_length, context);
+  return AppendEmbeddedRow(embed, resolved, matches->in ? *matches->in : resolved.rows, matches->first, doc, key,
+                           key_length, context);
 }
 
 Status AppendShape(const TablePlan& plan, const std::vector<ShapeNode>& shape, const RowBatch& rows, size_t row,

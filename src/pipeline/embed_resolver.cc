@@ -210,48 +210,75 @@ Status EmbedResolver::ResolveFromCache(const EmbedPlan& embed, const std::vector
                                        std::vector<std::vector<Value>> keys, ResolvedEmbed* out,
                                        uint64_t* embedded_rows) {
   ParentCache& cache = caches_[&embed];
-  if (cache.rows.width() == 0) cache.rows = RowBatch(embed.table.read_columns);
   std::vector<std::vector<Value>> misses;
   for (size_t i = 0; i < keys.size(); ++i) {
     if (!cache.row_by_key.count(key_texts[i]) && !cache.missing.count(key_texts[i])) misses.push_back(keys[i]);
   }
-  RowBatch fetched(embed.table.read_columns);
-  S2M_RETURN_IF_ERROR(Fetch(embed, std::move(misses), &fetched));
-  *embedded_rows += fetched.rows();
+  auto fetched = std::make_shared<RowBatch>(embed.table.read_columns);
+  if (!misses.empty()) S2M_RETURN_IF_ERROR(Fetch(embed, std::move(misses), fetched.get()));
+  *embedded_rows += fetched->rows();
 
   // Rows fetched this batch, by key (an N:1 key names one row; should the foreign columns not be
   // unique, the first row in order_by order wins, as without the cache).
   std::unordered_map<std::string, uint32_t> fetched_by_key;
   std::unordered_set<std::string> asked(key_texts.begin(), key_texts.end());
   std::string key;
-  for (size_t row = 0; row < fetched.rows(); ++row) {
-    if (JoinKeyOf(fetched, row, embed.foreign_columns, &key) && asked.count(key)) {
+  for (size_t row = 0; row < fetched->rows(); ++row) {
+    if (JoinKeyOf(*fetched, row, embed.foreign_columns, &key) && asked.count(key)) {
       fetched_by_key.emplace(key, static_cast<uint32_t>(row));
     } else {
-      RecordUnmatched(embed, fetched, row);
+      RecordUnmatched(embed, *fetched, row);
     }
   }
-  bool cache_has_room = cache.rows.rows() + fetched_by_key.size() <= kParentCacheRows;
-  for (const auto& [fetched_key, row] : fetched_by_key) {
-    if (!cache_has_room) break;
-    cache.row_by_key.emplace(fetched_key, static_cast<uint32_t>(cache.rows.rows()));
-    CopyRow(fetched, row, &cache.rows);
+  // Only the rows that matched, in a batch of their own size: the stream's chunks keep room for
+  // thousands of rows, which a cache of many small fetches would hold for the whole run.
+  auto compact = std::make_shared<RowBatch>(embed.table.read_columns);
+  compact->Reserve(fetched_by_key.size());
+  for (auto& [fetched_key, row] : fetched_by_key) {
+    CopyRow(*fetched, row, compact.get());
+    row = static_cast<uint32_t>(compact->rows() - 1);
+  }
+  fetched.reset();
+  std::shared_ptr<const RowBatch> fresh_batch = std::move(compact);
+  const uint32_t fresh_index = static_cast<uint32_t>(cache.batches.size());
+  if (!fetched_by_key.empty() && cache.row_by_key.size() + fetched_by_key.size() <= kParentCacheRows) {
+    cache.batches.push_back(fresh_batch);
+    for (const auto& [fetched_key, row] : fetched_by_key) cache.row_by_key.emplace(fetched_key, CachedRow{fresh_index, row});
   }
 
-  // This batch's rows, one per key that matched, in first-seen order.
+  // This batch's rows, one per key that matched, in first-seen order. A row with nothing nested below it
+  // is used where it lies (its batch is borrowed); one whose own embeds are resolved for this batch is
+  // copied into out->rows, the parent rows of that resolution.
+  const bool in_place = embed.table.embeds.empty();
+  std::vector<bool> lent(cache.batches.size() + 1, false);
+  auto lend = [&](uint32_t index, const std::shared_ptr<const RowBatch>& batch) {
+    if (!lent[index]) out->borrowed.push_back(batch);
+    lent[index] = true;
+  };
   for (const std::string& key_text : key_texts) {
-    auto cached = cache.row_by_key.find(key_text);
-    auto fresh = fetched_by_key.find(key_text);
-    if (cached != cache.row_by_key.end()) {
-      CopyRow(cache.rows, cached->second, &out->rows);
-    } else if (fresh != fetched_by_key.end()) {
-      CopyRow(fetched, fresh->second, &out->rows);
+    const RowBatch* batch = nullptr;
+    uint32_t row = 0;
+    if (auto cached = cache.row_by_key.find(key_text); cached != cache.row_by_key.end()) {
+      const std::shared_ptr<const RowBatch>& held = cache.batches[cached->second.batch];
+      batch = held.get();
+      row = cached->second.row;
+      if (in_place) lend(cached->second.batch, held);
+    } else if (auto fresh = fetched_by_key.find(key_text); fresh != fetched_by_key.end()) {
+      batch = fresh_batch.get();
+      row = fresh->second;
+      if (in_place) lend(fresh_index, fresh_batch);
     } else {
       if (cache.missing.size() < kParentCacheRows) cache.missing.insert(key_text);
       continue;
     }
-    out->rows_by_key.try_emplace(key_text, RowSpan{static_cast<uint32_t>(out->rows.rows() - 1), 1});
+    if (in_place) {
+      out->rows_by_key.try_emplace(key_text, RowSpan{row, 1, batch});
+    } else {
+      CopyRow(*batch, row, &out->rows);
+      out->rows_by_key.try_emplace(key_text, RowSpan{static_cast<uint32_t>(out->rows.rows() - 1), 1});
+    }
   }
+  if (in_place) return Status::Ok();
   return Resolve(embed.table, out->rows, &out->nested, embedded_rows);
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -60,9 +61,14 @@ class EmbedResolver {
   static ScanRequest ChildRequest(const EmbedPlan& embed);
 
  private:
+  // Each fetch's rows stay one read-only batch, shared with the ResolvedEmbeds that embed them.
+  struct CachedRow {
+    uint32_t batch;  // into batches
+    uint32_t row;
+  };
   struct ParentCache {
-    RowBatch rows;
-    std::unordered_map<std::string, uint32_t> row_by_key;
+    std::vector<std::shared_ptr<const RowBatch>> batches;
+    std::unordered_map<std::string, CachedRow> row_by_key;
     std::unordered_set<std::string> missing;  // keys known to match no row: not asked again
   };
 
