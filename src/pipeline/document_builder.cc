@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/handles.h"
+#include "common/plain_decimal.h"
 
 namespace sql2mongo {
 namespace {
@@ -140,7 +141,8 @@ Status AppendValue(bson_t* doc, const char* key, size_t key_length, const Value&
     Status operator()(double v) const { return Ok(bson_append_double(doc, key, len, v)); }
     Status operator()(const Decimal& v) const {
       bson_decimal128_t d;
-      if (!bson_decimal128_from_string_w_len(v.digits.data(), static_cast<int>(v.digits.size()), &d))
+      if (!PlainDecimalToDecimal128(v.digits, &d) &&
+          !bson_decimal128_from_string_w_len(v.digits.data(), static_cast<int>(v.digits.size()), &d))
         return Status::Error(StatusCode::kDataError,
                              fmt::format("decimal {} does not fit Decimal128 (34 significant digits); map the field "
                                          "with \"type\": \"string\" to keep it exactly", v.digits));
