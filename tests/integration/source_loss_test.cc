@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <regex>
 #include <thread>
@@ -46,6 +47,25 @@ void ExpectEveryRowOnceAsTheSnapshotSawIt(const std::string& database) {
 class SourceLoss : public TargetTest {};
 
 #ifdef S2M_WITH_POSTGRES
+// Waits (60 s at most) for an active backend whose pg_stat_activity row matches `condition` (SQL),
+// runs `before` once it shows, then ends that backend from `admin`'s session. Whether it was ended.
+bool EndBackendOnceActive(PGconn* admin, const std::string& condition, const std::function<void()>& before = {}) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    PgResult active = Exec(admin, "SELECT pid FROM pg_stat_activity WHERE " + condition +
+                                      " AND state = 'active' AND pid <> pg_backend_pid()");
+    if (PQntuples(active.get()) == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    std::string pid = PQgetvalue(active.get(), 0, 0);
+    if (before) before();
+    PgResult ended = Exec(admin, "SELECT pg_terminate_backend(" + pid + ")");
+    if (std::string(PQgetvalue(ended.get(), 0, 0)) == "t") return true;
+  }
+  return false;
+}
+
 TEST_P(SourceLoss, APostgresBackendEndedMidTableIsReplacedInTheSameSnapshotAndReadOnAfterTheLastKey) {
   if (PostgresUri().empty()) GTEST_SKIP() << "S2M_TEST_POSTGRES_URI is not set (scripts/services start)";
   PgConnection admin = ConnectAdmin(PostgresUri());
@@ -65,22 +85,11 @@ TEST_P(SourceLoss, APostgresBackendEndedMidTableIsReplacedInTheSameSnapshotAndRe
   });
   // Once the table's COPY is under way: change every row and add some (committed, so visible to any
   // snapshot taken from now on), then end the COPY's backend from another session.
-  bool killed = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!killed && std::chrono::steady_clock::now() < deadline) {
-    PgResult copying = Exec(admin.get(), "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%" + schema +
-                                             "%' AND state = 'active' AND pid <> pg_backend_pid()");
-    if (PQntuples(copying.get()) == 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      continue;
-    }
-    std::string pid = PQgetvalue(copying.get(), 0, 0);
+  bool killed = EndBackendOnceActive(admin.get(), "query LIKE 'COPY (SELECT%" + schema + "%'", [&] {
     Exec(admin.get(), "UPDATE " + schema + ".big SET label = 'changed after the run began';"
                       "INSERT INTO " + schema + ".big SELECT g, 'added after the run began' FROM generate_series(" +
                       std::to_string(kRows + 1) + ", " + std::to_string(kRows + 500) + ") g");
-    PgResult ended = Exec(admin.get(), "SELECT pg_terminate_backend(" + pid + ")");
-    killed = std::string(PQgetvalue(ended.get(), 0, 0)) == "t";
-  }
+  });
   CommandResult r = run.get();
   Exec(admin.get(), "DROP SCHEMA " + schema + " CASCADE");
   ASSERT_TRUE(killed) << "the COPY never showed in pg_stat_activity\n" << r.output;
@@ -130,19 +139,8 @@ TEST_P(SourceLoss, AMergeStreamsBackendEndedMidTableFallsBackToKeyListsWithEvery
   auto run = std::async(std::launch::async, [&] {
     return RunCli("run " + ShellQuote(mapping) + " --threads 1 --batch-size 50 --password-file " + ShellQuote(password));
   });
-  bool killed = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!killed && std::chrono::steady_clock::now() < deadline) {
-    PgResult streaming = Exec(admin.get(), "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY (SELECT%" + schema +
-                                               "\".\"kids\"%ORDER BY%' AND query NOT LIKE '% IN (%' AND state = 'active' "
-                                               "AND pid <> pg_backend_pid()");
-    if (PQntuples(streaming.get()) == 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      continue;
-    }
-    PgResult ended = Exec(admin.get(), "SELECT pg_terminate_backend(" + std::string(PQgetvalue(streaming.get(), 0, 0)) + ")");
-    killed = std::string(PQgetvalue(ended.get(), 0, 0)) == "t";
-  }
+  bool killed = EndBackendOnceActive(admin.get(), "query LIKE 'COPY (SELECT%" + schema +
+                                                     "\".\"kids\"%ORDER BY%' AND query NOT LIKE '% IN (%'");
   CommandResult r = run.get();
   Exec(admin.get(), "DROP SCHEMA " + schema + " CASCADE");
   ASSERT_TRUE(killed) << "the merge stream never showed in pg_stat_activity\n" << r.output;
