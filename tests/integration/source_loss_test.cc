@@ -147,7 +147,9 @@ TEST_P(SourceLoss, AMergeStreamsBackendEndedMidTableFallsBackToKeyListsWithEvery
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("unit parents/1 goes on with key lists, not merge streams: the source connection was lost"),
             std::string::npos) << r.output;
-  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(taken from merge streams [1-9]\d* times \(1 units fell back\))")))
+  // The backend may be ended before the unit's first batch took from its stream (it shows as active as
+  // soon as it is opened): then every batch is a key list. Either way the unit fell back once.
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(taken from merge streams \d+ times \(1 units fell back\))")))
       << r.output;
   std::vector<BsonPtr> docs = FindDocuments(database, "parents");
   ASSERT_EQ(docs.size(), static_cast<size_t>(kParents));
